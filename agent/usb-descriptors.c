@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* placeholder: to be written */
+typedef int placeholder_usb_descriptors;

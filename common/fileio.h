@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Reads a whole file (at most max bytes; -EFBIG beyond) into a NUL-terminated buffer. */
+int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size);
+
+/* Writes data to path atomically: a temporary file in the same directory, fsync, rename.
+ * mode is the new file's mode. */
+int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode);
+
+/* Reads a one-line sysfs-style attribute, strips the trailing newline. */
+int read_one_line_file(const char *path, char **ret);
+
+/* Writes a string to an existing file (sysfs attribute): open O_WRONLY, one write, close. */
+int write_string_file(const char *path, const char *s);
+
+/* mkdir -p with mode for the missing components. */
+int mkdir_p(const char *path, mode_t mode);
