@@ -1,3 +1,290 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* placeholder: to be written */
-typedef int placeholder_device_usb;
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "device-usb.h"
+#include "fileio.h"
+#include "macro.h"
+#include "usb-descriptors.h"
+
+/* The descriptors of a device are at most a few KiB; 255 configurations of 64 KiB is the
+ * theoretical bound. Anything past 1 MiB is not a USB device. */
+#define DESCRIPTORS_MAX (1024U * 1024U)
+
+UsbDevice *usb_device_free(UsbDevice *u) {
+        if (!u)
+                return NULL;
+        free(u->syspath);
+        free(u->name);
+        free(u->serial);
+        free(u->manufacturer);
+        free(u->product_name);
+        free(u->descriptors_hash);
+        free(u->interfaces);
+        free(u);
+        return NULL;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(UsbDevice *, usb_device_free);
+
+static int strdup_attr(struct udev_device *d, const char *attr, char **ret) {
+        const char *v = udev_device_get_sysattr_value(d, attr);
+
+        if (!v) {
+                *ret = NULL;
+                return 0;
+        }
+        *ret = strdup(v);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* Parses a hex sysfs attribute of at most max; -ENOENT when absent, -EBADMSG when garbled. */
+static int read_hex_attr(struct udev_device *d, const char *attr, unsigned long max, unsigned long *ret) {
+        const char *v = udev_device_get_sysattr_value(d, attr);
+        char *end;
+        unsigned long n;
+
+        if (!v)
+                return -ENOENT;
+        errno = 0;
+        n = strtoul(v, &end, 16);
+        if (errno != 0 || end == v || (*end != 0 && *end != '\n') || n > max)
+                return -EBADMSG;
+        *ret = n;
+        return 0;
+}
+
+static ConnectType connect_type_from_sysfs(const char *s) {
+        if (!s)
+                return CONNECT_TYPE_UNKNOWN;
+        if (streq(s, "hotplug"))
+                return CONNECT_TYPE_HOTPLUG;
+        if (streq(s, "hardwired"))
+                return CONNECT_TYPE_HARDWIRED;
+        if (streq(s, "not used"))
+                return CONNECT_TYPE_NOT_USED;
+        return CONNECT_TYPE_UNKNOWN;
+}
+
+/* The port's connect_type ("hotplug", "hardwired", "not used", "unknown") lives in the
+ * device's port link; root hubs and devices behind ports without ACPI data have none. */
+static ConnectType read_connect_type(const char *syspath) {
+        _cleanup_free_ char *path = NULL, *v = NULL;
+
+        if (asprintf(&path, "%s/port/connect_type", syspath) < 0)
+                return CONNECT_TYPE_UNKNOWN;
+        if (read_one_line_file(path, &v) < 0)
+                return CONNECT_TYPE_UNKNOWN;
+        return connect_type_from_sysfs(v);
+}
+
+static int sha256_hex(const void *data, size_t size, char **ret) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned n = 0;
+        char *hex;
+
+        if (EVP_Digest(data, size, md, &n, EVP_sha256(), NULL) != 1 || n != 32)
+                return -EIO;
+        hex = malloc(n * 2 + 1);
+        if (!hex)
+                return -ENOMEM;
+        for (unsigned i = 0; i < n; i++)
+                sprintf(hex + i * 2, "%02x", md[i]);
+        *ret = hex;
+        return 0;
+}
+
+/* Kernel name prefix of the device's interfaces: "1-2" for devices, "1-0" for root hub "usb1". */
+static int interface_prefix(const UsbDevice *u, struct udev_device *d, char **ret) {
+        const char *busnum;
+
+        if (!u->is_root_hub) {
+                *ret = strdup(u->name);
+                return *ret ? 0 : -ENOMEM;
+        }
+        busnum = udev_device_get_sysattr_value(d, "busnum");
+        if (asprintf(ret, "%s-0", busnum ? busnum : u->name + 3) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int fill_interfaces(UsbDevice *u, struct udev_device *d, const UsbDescriptors *desc) {
+        _cleanup_free_ char *prefix = NULL;
+        int r;
+
+        if (desc->n_interfaces == 0)
+                return 0;
+        r = interface_prefix(u, d, &prefix);
+        if (r < 0)
+                return r;
+        u->interfaces = calloc(desc->n_interfaces, sizeof(PolicyInterface));
+        if (!u->interfaces)
+                return -ENOMEM;
+        for (size_t i = 0; i < desc->n_interfaces; i++) {
+                const UsbDescriptorInterface *e = desc->interfaces + i;
+                PolicyInterface *pi = u->interfaces + i;
+                int n;
+
+                n = snprintf(pi->name, sizeof(pi->name), "%s:%u.%u", prefix,
+                             (unsigned) desc->configuration_value, (unsigned) e->number);
+                if (n < 0 || (size_t) n >= sizeof(pi->name))
+                        return -ENAMETOOLONG;
+                pi->number = e->number;
+                pi->cls = e->cls;
+                pi->subclass = e->subclass;
+                pi->protocol = e->protocol;
+        }
+        u->n_interfaces = desc->n_interfaces;
+        return 0;
+}
+
+/* Checks that the hex sysfs attribute attr, when present, equals want. */
+static int check_attr(struct udev_device *d, const char *attr, unsigned long max, unsigned long want) {
+        unsigned long v;
+        int r;
+
+        r = read_hex_attr(d, attr, max, &v);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        return v == want ? 0 : -EBADMSG;
+}
+
+/* Vendor, product and class in sysfs must agree with the descriptors the kernel read; a
+ * mismatch means someone is lying to us, so the device is treated as malformed. */
+static int cross_check(struct udev_device *d, const UsbDescriptors *desc) {
+        int r;
+
+        r = check_attr(d, "idVendor", 0xffff, desc->vendor);
+        if (r < 0)
+                return r;
+        r = check_attr(d, "idProduct", 0xffff, desc->product);
+        if (r < 0)
+                return r;
+        return check_attr(d, "bDeviceClass", 0xff, desc->device_class);
+}
+
+/* Identity from sysfs attributes alone, for a root hub without readable descriptors. */
+static int fill_from_sysattrs(UsbDevice *u, struct udev_device *d) {
+        unsigned long v;
+
+        if (read_hex_attr(d, "idVendor", 0xffff, &v) >= 0)
+                u->pd.vendor = (uint16_t) v;
+        if (read_hex_attr(d, "idProduct", 0xffff, &v) >= 0)
+                u->pd.product = (uint16_t) v;
+        if (read_hex_attr(d, "bDeviceClass", 0xff, &v) >= 0)
+                u->pd.device_class = (uint8_t) v;
+        return 0;
+}
+
+static int read_descriptors(UsbDevice *u, struct udev_device *d) {
+        _cleanup_free_ char *path = NULL, *raw = NULL;
+        UsbDescriptors desc;
+        size_t size;
+        int r;
+
+        if (asprintf(&path, "%s/descriptors", u->syspath) < 0)
+                return -ENOMEM;
+        r = read_full_file(path, DESCRIPTORS_MAX, &raw, &size);
+        if (r == -ENOENT && u->is_root_hub)
+                return fill_from_sysattrs(u, d);
+        if (r == -ENOENT || r == -EFBIG)
+                return -EBADMSG;
+        if (r < 0)
+                return r;
+
+        r = sha256_hex(raw, size, &u->descriptors_hash);
+        if (r < 0)
+                return r;
+        r = usb_descriptors_parse((const uint8_t *) raw, size, &desc);
+        if (r < 0)
+                return r;
+        r = cross_check(d, &desc);
+        if (r < 0)
+                return r;
+
+        u->pd.vendor = desc.vendor;
+        u->pd.product = desc.product;
+        u->pd.device_class = desc.device_class;
+        u->pd.device_subclass = desc.device_subclass;
+        u->pd.device_protocol = desc.device_protocol;
+        return fill_interfaces(u, d, &desc);
+}
+
+int usb_device_new_from_udev(struct udev_device *d, UsbDevice **ret) {
+        _cleanup_(usb_device_freep) UsbDevice *u = NULL;
+        const char *devtype, *syspath, *sysname;
+        int r;
+
+        if (!d || !ret)
+                return -EINVAL;
+
+        devtype = udev_device_get_devtype(d);
+        if (!streq_ptr(devtype, "usb_device"))
+                return -ENODEV;
+        syspath = udev_device_get_syspath(d);
+        sysname = udev_device_get_sysname(d);
+        if (!syspath || !sysname)
+                return -ENODEV;
+
+        u = calloc(1, sizeof(UsbDevice));
+        if (!u)
+                return -ENOMEM;
+        u->syspath = strdup(syspath);
+        u->name = strdup(sysname);
+        if (!u->syspath || !u->name)
+                return -ENOMEM;
+        if (strdup_attr(d, "serial", &u->serial) < 0 ||
+            strdup_attr(d, "manufacturer", &u->manufacturer) < 0 ||
+            strdup_attr(d, "product", &u->product_name) < 0)
+                return -ENOMEM;
+        u->is_root_hub = strncmp(sysname, "usb", 3) == 0;
+
+        r = read_descriptors(u, d);
+        if (r < 0)
+                return r;
+        u->is_hub = u->pd.device_class == 0x09;
+
+        u->pd.name = u->name;
+        u->pd.serial = u->serial;
+        u->pd.manufacturer = u->manufacturer;
+        u->pd.product_name = u->product_name;
+        u->pd.connect_type = read_connect_type(u->syspath);
+        u->pd.interfaces = u->interfaces;
+        u->pd.n_interfaces = u->n_interfaces;
+
+        *ret = TAKE_PTR(u);
+        return 0;
+}
+
+Decision usb_device_interface_decision(const UsbDevice *u, const PolicyDecision *d, const char *name,
+                                       const char **ret_rule) {
+        Decision decision = DECISION_BLOCK;
+        const char *rule = NULL;
+        bool found = false;
+
+        assert(u);
+        assert(d);
+        assert(name);
+
+        for (size_t i = 0; i < u->n_interfaces && i < d->n_interfaces; i++) {
+                if (!streq(u->interfaces[i].name, name))
+                        continue;
+                if (!found) {
+                        found = true;
+                        decision = d->interfaces[i].decision;
+                        rule = d->interfaces[i].rule_id;
+                } else if (decision == DECISION_ALLOW && d->interfaces[i].decision != DECISION_ALLOW) {
+                        decision = d->interfaces[i].decision;
+                        rule = d->interfaces[i].rule_id;
+                }
+        }
+        if (ret_rule)
+                *ret_rule = rule;
+        return found ? decision : DECISION_BLOCK;
+}

@@ -24,6 +24,24 @@ typedef struct UsbDevice {
 
 /* Reads the identity of a usb_device from its sysfs attributes and raw `descriptors` (which are
  * readable while the device is unauthorized). Returns 0, -ENODEV when d is not a usb_device,
- * -EBADMSG when the descriptors cannot be parsed (the device must then be blocked). */
+ * -EBADMSG when the descriptors cannot be parsed (the device must then be blocked).
+ *
+ * Interfaces come from the first configuration (see usb_descriptors_parse()) and are named
+ * "<name>:<bConfigurationValue>.<bInterfaceNumber>" ("1-0:1.0" for root hub usb1). An interface
+ * whose alternate settings declare further classes has one entry per class, all with the same
+ * name: decide an interface with usb_device_interface_decision(), not by its first entry.
+ * vendor, product and device class are taken from the descriptors and must agree with the
+ * idVendor/idProduct/bDeviceClass attributes (-EBADMSG otherwise). connect_type is read from
+ * the `port/connect_type` attribute, CONNECT_TYPE_UNKNOWN when there is none. A root hub
+ * without a `descriptors` attribute gets its identity from those attributes alone. */
 int usb_device_new_from_udev(struct udev_device *d, UsbDevice **ret);
+/* Frees u and everything it owns. Accepts NULL; returns NULL. */
 UsbDevice *usb_device_free(UsbDevice *u);
+
+/* The decision for the kernel interface name ("1-2:1.0") under d, the result of
+ * policy_evaluate() on u->pd. An interface whose alternate settings declare other classes has
+ * one entry per class in u->interfaces, all with the same name: it is allowed only when every
+ * one of them is. Returns DECISION_BLOCK for an unknown name. *ret_rule (may be NULL) is the
+ * rule of the deciding entry (the first blocking one, else the first one), or NULL. */
+Decision usb_device_interface_decision(const UsbDevice *u, const PolicyDecision *d, const char *name,
+                                       const char **ret_rule);

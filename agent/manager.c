@@ -1,3 +1,644 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* placeholder: to be written */
-typedef int placeholder_manager;
+#include <signal.h>
+#include <stdio.h>
+#include <sys/inotify.h>
+#include <systemd/sd-daemon.h>
+
+#include "enforce.h"
+#include "fileio.h"
+#include "log.h"
+#include "macro.h"
+#include "manager.h"
+#include "media-gate.h"
+#include "net-agent.h"
+
+#define RELOAD_DELAY_USEC (100ULL * 1000ULL)
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_enumerate *, udev_enumerate_unref);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_device *, udev_device_unref);
+
+static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = ASSERT_PTR(userdata);
+
+        log_info("Received signal %u, exiting.", si->ssi_signo);
+        return sd_event_exit(m->event, 0);
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = ASSERT_PTR(userdata);
+
+        log_info("Received SIGHUP, reloading the policy.");
+        manager_reload_policy(m);
+        return 0;
+}
+
+static int manager_setup_signals(Manager *m) {
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(errno, "Failed to block signals: %m");
+
+        r = sd_event_add_signal(m->event, &m->sigterm_source, SIGTERM, on_exit_signal, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, &m->sigint_source, SIGINT, on_exit_signal, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, &m->sighup_source, SIGHUP, on_sighup, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up signal handling: %m");
+        return 0;
+}
+
+static int manager_setup_dirs(Manager *m, const AgentSettings *s) {
+        int r;
+
+        m->policy_dir = strdup(s->policy_dir);
+        m->state_dir = strdup(s->state_dir);
+        m->runtime_dir = strdup(s->runtime_dir);
+        if (!m->policy_dir || !m->state_dir || !m->runtime_dir)
+                return log_oom();
+        if (asprintf(&m->state_path, "%s/state.json", m->runtime_dir) < 0) {
+                m->state_path = NULL;
+                return log_oom();
+        }
+        r = mkdir_p(m->state_dir, 0750);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create state directory '%s': %m", m->state_dir);
+        r = mkdir_p(m->runtime_dir, 0755);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create runtime directory '%s': %m", m->runtime_dir);
+        return 0;
+}
+
+int manager_new(const AgentSettings *s, Manager **ret) {
+        Manager *m;
+        int r;
+
+        assert(s);
+        assert(ret);
+
+        m = calloc(1, sizeof(Manager));
+        if (!m)
+                return log_oom();
+        m->hide_serials = s->hide_serials;
+        m->policy_status = POLICY_STATUS_NONE;
+
+        r = manager_setup_dirs(m, s);
+        if (r < 0)
+                goto fail;
+        r = sd_event_default(&m->event);
+        if (r < 0) {
+                log_error_errno(r, "Failed to allocate the event loop: %m");
+                goto fail;
+        }
+        r = manager_setup_signals(m);
+        if (r < 0)
+                goto fail;
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                log_warning_errno(r, "Failed to enable the watchdog, ignoring: %m");
+
+        m->udev = udev_new();
+        if (!m->udev) {
+                r = log_error_errno(errno ?: ENOMEM, "Failed to create the udev context: %m");
+                goto fail;
+        }
+        r = audit_new(m->state_dir, &m->audit);
+        if (r < 0) {
+                log_oom();
+                goto fail;
+        }
+        r = net_agent_new(m->event, m->audit, m->state_dir, &m->net);
+        if (r < 0) {
+                log_oom();
+                goto fail;
+        }
+        if (gethostname(m->hostname, sizeof(m->hostname) - 1) < 0)
+                m->hostname[0] = 0;
+
+        *ret = m;
+        return 0;
+fail:
+        manager_free(m);
+        return r;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        sd_event_source_disable_unref(m->monitor_source);
+        sd_event_source_disable_unref(m->inotify_source);
+        sd_event_source_disable_unref(m->reload_timer);
+        sd_event_source_disable_unref(m->sigterm_source);
+        sd_event_source_disable_unref(m->sigint_source);
+        sd_event_source_disable_unref(m->sighup_source);
+        while (m->devices) {
+                Device *d = m->devices;
+
+                m->devices = d->next;
+                device_free(d);
+        }
+        udev_monitor_unref(m->monitor);
+        udev_unref(m->udev);
+        net_agent_free(m->net);
+        policy_free(m->policy);
+        audit_free(m->audit);
+        sd_event_unref(m->event);
+        free(m->policy_error);
+        free(m->policy_dir);
+        free(m->state_dir);
+        free(m->runtime_dir);
+        free(m->state_path);
+        free(m);
+        return NULL;
+}
+
+static bool manager_hide_serials(Manager *m) {
+        switch (m->hide_serials) {
+        case HIDE_SERIALS_YES:
+                return true;
+        case HIDE_SERIALS_NO:
+                return false;
+        case HIDE_SERIALS_POLICY:
+        case _HIDE_SERIALS_MAX:
+        case _HIDE_SERIALS_INVALID:
+                break;
+        }
+        return m->policy ? policy_get_hide_serials(m->policy) : true;
+}
+
+static void manager_write_state(Manager *m) {
+        StatePolicy sp = {
+                .status = m->policy_status,
+                .directory = m->policy_dir,
+                .policy = m->policy,
+                .error = m->policy_error,
+                .loaded = m->policy_loaded,
+        };
+        int r;
+
+        r = state_write(m->state_path, &sp, m->devices, manager_hide_serials(m));
+        if (r < 0)
+                log_error_errno(r, "Failed to write '%s', ignoring: %m", m->state_path);
+}
+
+static void manager_notify_status(Manager *m) {
+        size_t n = 0;
+
+        for (Device *d = m->devices; d; d = d->next)
+                n++;
+        if (m->policy)
+                (void) sd_notifyf(false, "STATUS=Policy %s%s, %zu USB device(s)", policy_get_version(m->policy),
+                                  m->policy_status == POLICY_STATUS_ERROR ? " (last reload failed)" : "", n);
+        else
+                (void) sd_notifyf(false, "STATUS=No valid policy: every device blocked, %zu USB device(s)", n);
+}
+
+static PolicyContext manager_context(Manager *m) {
+        return (PolicyContext) {
+                .hostname = m->hostname[0] ? m->hostname : NULL,
+                .now = time(NULL),
+        };
+}
+
+/* A snapshot of a decision, to tell whether a re-evaluation changed anything. */
+typedef struct DecisionSnapshot {
+        Decision decision;
+        char *rule;
+        size_t n;
+        Decision *interfaces;
+} DecisionSnapshot;
+
+static void decision_snapshot_done(DecisionSnapshot *s) {
+        free(s->rule);
+        free(s->interfaces);
+}
+
+static int decision_snapshot(const Device *dev, DecisionSnapshot *ret) {
+        DecisionSnapshot s = { .decision = dev->decision.decision, .n = dev->decision.n_interfaces };
+
+        if (dev->decision.rule_id) {
+                s.rule = strdup(dev->decision.rule_id);
+                if (!s.rule)
+                        return -ENOMEM;
+        }
+        if (s.n > 0) {
+                s.interfaces = calloc(s.n, sizeof(Decision));
+                if (!s.interfaces) {
+                        free(s.rule);
+                        return -ENOMEM;
+                }
+                for (size_t i = 0; i < s.n; i++)
+                        s.interfaces[i] = dev->decision.interfaces[i].decision;
+        }
+        *ret = s;
+        return 0;
+}
+
+static bool decision_snapshot_equal(const DecisionSnapshot *s, const Device *dev) {
+        if (s->decision != dev->decision.decision || !streq_ptr(s->rule, dev->decision.rule_id))
+                return false;
+        if (s->n != dev->decision.n_interfaces)
+                return false;
+        for (size_t i = 0; i < s->n; i++)
+                if (s->interfaces[i] != dev->decision.interfaces[i].decision)
+                        return false;
+        return true;
+}
+
+/* Evaluates, enforces and records one device. Security-critical: starts from block.
+ * With only_if_changed, a decision equal to the previous one is neither enforced again nor recorded
+ * (a policy reload that does not concern the device). */
+static void manager_decide_device(Manager *m, Device *dev, bool only_if_changed) {
+        _cleanup_(decision_snapshot_done) DecisionSnapshot old = {};
+        PolicyContext ctx = manager_context(m);
+        bool had = dev->decided;
+        int r;
+
+        if (only_if_changed && had && decision_snapshot(dev, &old) < 0)
+                had = false;    /* out of memory: enforce again, that is always safe */
+
+        r = device_evaluate(dev, m->policy, &ctx);
+        if (r < 0)
+                log_warning_errno(r, "%s: evaluation failed, the device stays blocked: %m", dev->name);
+
+        if (only_if_changed && had && decision_snapshot_equal(&old, dev)) {
+                log_debug("%s: decision unchanged (%s)", dev->name, decision_to_string(dev->decision.decision));
+                return;
+        }
+        if (only_if_changed && had && old.decision != dev->decision.decision)
+                log_info("%s: decision changed from %s to %s", dev->name, decision_to_string(old.decision),
+                         decision_to_string(dev->decision.decision));
+
+        r = enforce_device(dev->syspath, dev->decision.decision,
+                           dev->usb ? dev->usb->interfaces : NULL, dev->decision.interfaces,
+                           dev->usb ? MIN(dev->usb->n_interfaces, dev->decision.n_interfaces) : 0);
+        if (r < 0)
+                log_error_errno(r, "%s: failed to apply decision '%s': %m", dev->name,
+                                decision_to_string(dev->decision.decision));
+
+        audit_log_device(m->audit, dev, m->policy ? policy_get_version(m->policy) : NULL);
+}
+
+static Device *manager_find_device(Manager *m, const char *syspath, Device ***ret_prev) {
+        for (Device **p = &m->devices; *p; p = &(*p)->next)
+                if (streq((*p)->syspath, syspath)) {
+                        if (ret_prev)
+                                *ret_prev = p;
+                        return *p;
+                }
+        return NULL;
+}
+
+static void manager_forget_device(Manager *m, const char *syspath, bool record) {
+        Device **prev = NULL, *dev;
+
+        dev = manager_find_device(m, syspath, &prev);
+        if (!dev)
+                return;
+        *prev = dev->next;
+        if (record)
+                audit_log_device_removed(m->audit, dev);
+        device_free(dev);
+}
+
+static void manager_add_device(Manager *m, struct udev_device *d) {
+        Device *dev = NULL, **tail;
+        int r;
+
+        /* A repeated add replaces what we knew. */
+        manager_forget_device(m, udev_device_get_syspath(d), false);
+
+        r = device_new(d, &dev);
+        if (r < 0) {
+                /* Out of memory: the device stays unauthorized (the kernel default). */
+                log_error_errno(r, "%s: cannot track device, it stays blocked: %m", udev_device_get_sysname(d));
+                return;
+        }
+        manager_decide_device(m, dev, false);
+
+        for (tail = &m->devices; *tail; tail = &(*tail)->next)
+                ;
+        *tail = dev;
+}
+
+static void manager_process_interface(Manager *m, struct udev_device *d) {
+        struct udev_device *parent;
+        const PolicyInterfaceDecision *id = NULL;
+        const char *name = udev_device_get_sysname(d);
+        Device *dev = NULL;
+        bool allow = false;             /* start from block */
+        int r;
+
+        parent = udev_device_get_parent_with_subsystem_devtype(d, "usb", "usb_device");
+        if (parent)
+                dev = manager_find_device(m, udev_device_get_syspath(parent), NULL);
+        if (!dev)
+                log_debug("%s: interface of an unknown device, keeping it blocked", name);
+        else if (dev->decision.decision != DECISION_ALLOW)
+                log_debug("%s: device %s is not allowed, keeping the interface blocked", name, dev->name);
+        else {
+                id = device_find_interface(dev, name, NULL);
+                if (!id)
+                        log_debug("%s: interface not in the device's descriptors, keeping it blocked", name);
+                else if (id->decision == DECISION_ALLOW)
+                        allow = true;
+        }
+        log_debug("%s: interface %s", name, allow ? "allowed" : "blocked");
+
+        r = enforce_interface(udev_device_get_syspath(d), name, allow);
+        if (r < 0)
+                log_error_errno(r, "%s: failed to apply the interface decision: %m", name);
+}
+
+void manager_process_uevent(Manager *m, struct udev_device *d) {
+        const char *action = udev_device_get_action(d), *devtype = udev_device_get_devtype(d);
+        const char *sysname = udev_device_get_sysname(d);
+
+        if (!action || !devtype || !sysname)
+                return;
+        log_debug("uevent: %s %s (%s)", action, sysname, devtype);
+
+        if (streq_ptr(udev_device_get_subsystem(d), "block")) {
+                media_gate_process_block(m, d);
+                return;
+        }
+
+        if (streq(devtype, "usb_interface")) {
+                if (streq(action, "add"))
+                        manager_process_interface(m, d);
+                return;
+        }
+        if (!streq(devtype, "usb_device"))
+                return;
+
+        if (strncmp(sysname, "usb", 3) == 0) {
+                /* A new controller: make sure its root hub defaults to deny. */
+                if (streq(action, "add"))
+                        (void) enforce_root_hub_defaults(m->udev);
+                return;
+        }
+        if (streq(action, "add"))
+                manager_add_device(m, d);
+        else if (streq(action, "remove"))
+                manager_forget_device(m, udev_device_get_syspath(d), true);
+        else
+                return;         /* change, bind, unbind: nothing to decide */
+
+        manager_write_state(m);
+        manager_notify_status(m);
+}
+
+static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = ASSERT_PTR(userdata);
+        _cleanup_(udev_device_unrefp) struct udev_device *d = NULL;
+
+        d = udev_monitor_receive_device(m->monitor);
+        if (!d)
+                return 0;
+        manager_process_uevent(m, d);
+        return 0;
+}
+
+static char *policy_error_format(const PolicyError *e, int r) {
+        char *s = NULL;
+
+        if (e->file[0] && e->line > 0)
+                r = asprintf(&s, "%s:%u:%u: %s", e->file, e->line, e->column, e->message);
+        else if (e->file[0])
+                r = asprintf(&s, "%s: %s", e->file, e->message[0] ? e->message : strerror(-r));
+        else
+                r = asprintf(&s, "%s", e->message[0] ? e->message : strerror(-r));
+        return r < 0 ? NULL : s;
+}
+
+/* Re-evaluates every present device after a policy change; enforces only what changed. */
+static void manager_reevaluate(Manager *m) {
+        for (Device *dev = m->devices; dev; dev = dev->next)
+                manager_decide_device(m, dev, true);
+}
+
+/* Loads the policy directory. Returns true when a new policy is in force. */
+static bool manager_load_policy(Manager *m) {
+        PolicyError e = {};
+        Policy *p = NULL;
+        int r;
+
+        r = policy_load_dir(m->policy_dir, &p, &e);
+        if (r >= 0) {
+                Policy *old = m->policy;
+
+                m->policy = p;
+                m->policy_status = POLICY_STATUS_OK;
+                m->policy_loaded = time(NULL);
+                free(m->policy_error);
+                m->policy_error = NULL;
+                audit_set_hide_serials(m->audit, manager_hide_serials(m));
+                audit_log_policy_loaded(m->audit, p);
+                /* Old decisions point into the old policy: re-decide before freeing it. */
+                manager_reevaluate(m);
+                net_agent_set_policy(m->net, p);
+                policy_free(old);
+                return true;
+        }
+
+        free(m->policy_error);
+        m->policy_error = policy_error_format(&e, r);
+        if (r == -ENOENT || r == -ENODATA)
+                log_error("No valid policy in '%s' (%s): every device stays blocked.", m->policy_dir,
+                          m->policy_error ?: "?");
+        else
+                log_error("Policy rejected: %s", m->policy_error ?: "?");
+        m->policy_status = m->policy ? POLICY_STATUS_ERROR : POLICY_STATUS_NONE;
+        if (m->policy)
+                log_warning("Keeping the last good policy %s.", policy_get_version(m->policy));
+        audit_log_policy_rejected(m->audit, m->policy_dir, m->policy_error ?: "?");
+        return false;
+}
+
+void manager_reload_policy(Manager *m) {
+        (void) manager_load_policy(m);
+        manager_write_state(m);
+        manager_notify_status(m);
+}
+
+static int on_reload_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = ASSERT_PTR(userdata);
+
+        log_info("Policy directory changed, reloading.");
+        manager_reload_policy(m);
+        return 0;
+}
+
+static int manager_schedule_reload(Manager *m) {
+        int r;
+
+        /* Debounce: an editor or a sync writes several files; reload once they are done. */
+        if (m->reload_timer) {
+                r = sd_event_source_set_time_relative(m->reload_timer, RELOAD_DELAY_USEC);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->reload_timer, SD_EVENT_ONESHOT);
+        } else
+                r = sd_event_add_time_relative(m->event, &m->reload_timer, CLOCK_MONOTONIC, RELOAD_DELAY_USEC,
+                                               0, on_reload_timer, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to schedule a policy reload: %m");
+        return 0;
+}
+
+static int on_policy_dir(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
+        Manager *m = ASSERT_PTR(userdata);
+
+        (void) manager_schedule_reload(m);
+        return 0;
+}
+
+static int manager_watch_policy_dir(Manager *m) {
+        int r;
+
+        r = sd_event_add_inotify(m->event, &m->inotify_source, m->policy_dir,
+                                 IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_ONLYDIR,
+                                 on_policy_dir, m);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot watch '%s' (reload with SIGHUP instead), ignoring: %m",
+                                         m->policy_dir);
+        return 0;
+}
+
+static int manager_open_monitor(Manager *m) {
+        const char *source = access("/run/udev/control", F_OK) >= 0 ? "udev" : "kernel";
+        int r;
+
+        m->monitor = udev_monitor_new_from_netlink(m->udev, source);
+        if (!m->monitor && streq(source, "udev")) {
+                source = "kernel";
+                m->monitor = udev_monitor_new_from_netlink(m->udev, source);
+        }
+        if (!m->monitor)
+                return log_error_errno(errno ?: EIO, "Failed to create the udev monitor: %m");
+        if (streq(source, "kernel"))
+                log_notice("udevd is not running: listening to kernel uevents directly.");
+        else
+                log_info("Listening to udev events.");
+
+        r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, "usb", NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set the udev monitor filter: %m");
+        r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, "block", NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set the udev monitor filter: %m");
+        r = udev_monitor_enable_receiving(m->monitor);
+        if (r < 0)
+                return log_error_errno(r, "Failed to enable the udev monitor: %m");
+        return 0;
+}
+
+/* Present devices, parents before children ("1-1" before "1-1.2"). */
+static int manager_enumerate(Manager *m) {
+        _cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = NULL;
+        _cleanup_free_ struct udev_device **list = NULL;
+        struct udev_list_entry *it;
+        size_t n = 0, alloc = 0;
+        int r;
+
+        e = udev_enumerate_new(m->udev);
+        if (!e)
+                return log_oom();
+        r = udev_enumerate_add_match_subsystem(e, "usb");
+        if (r >= 0)
+                r = udev_enumerate_add_match_property(e, "DEVTYPE", "usb_device");
+        if (r >= 0)
+                r = udev_enumerate_scan_devices(e);
+        if (r < 0)
+                return log_error_errno(r, "Failed to enumerate USB devices: %m");
+
+        udev_list_entry_foreach(it, udev_enumerate_get_list_entry(e)) {
+                struct udev_device *d = udev_device_new_from_syspath(m->udev, udev_list_entry_get_name(it));
+
+                if (!d)
+                        continue;
+                if (strncmp(udev_device_get_sysname(d), "usb", 3) == 0) {
+                        udev_device_unref(d);
+                        continue;
+                }
+                if (n == alloc) {
+                        struct udev_device **nl = reallocarray(list, MAX(alloc * 2, (size_t) 16), sizeof(*nl));
+
+                        if (!nl) {
+                                udev_device_unref(d);
+                                r = log_oom();
+                                goto finish;
+                        }
+                        list = nl;
+                        alloc = MAX(alloc * 2, (size_t) 16);
+                }
+                list[n++] = d;
+        }
+
+        /* Sort by the depth of the kernel name, so hubs are decided before what sits behind them. */
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = i; j > 0; j--) {
+                        const char *a = udev_device_get_sysname(list[j - 1]), *b = udev_device_get_sysname(list[j]);
+                        unsigned da = device_name_depth(a), db = device_name_depth(b);
+
+                        if (da < db || (da == db && strcmp(a, b) <= 0))
+                                break;
+                        struct udev_device *t = list[j];
+                        list[j] = list[j - 1];
+                        list[j - 1] = t;
+                }
+
+        for (size_t i = 0; i < n; i++)
+                manager_add_device(m, list[i]);
+        r = (int) n;
+finish:
+        for (size_t i = 0; i < n; i++)
+                udev_device_unref(list[i]);
+        return r;
+}
+
+int manager_start(Manager *m) {
+        int r;
+
+        /* 1. The kernel default deny, before anything else. */
+        r = enforce_root_hub_defaults(m->udev);
+        if (r < 0)
+                log_error_errno(r, "Could not set the deny default on every root hub: %m");
+        else
+                log_info("Deny default set on %d root hub(s).", r);
+
+        /* 2. The policy; none or broken means everything stays blocked. */
+        (void) manager_load_policy(m);
+        if (!m->policy)
+                net_agent_set_policy(m->net, NULL); /* a quarantine holds even without a policy */
+
+        /* 3. The monitor starts buffering now, so nothing plugged during the scan is missed. */
+        r = manager_open_monitor(m);
+        if (r < 0)
+                return r;
+
+        /* 4. Present devices, parents first. */
+        r = manager_enumerate(m);
+        if (r < 0)
+                return r;
+        log_info("%d present USB device(s) evaluated.", r);
+        r = media_gate_enumerate(m);
+        if (r < 0)
+                log_error_errno(r, "Failed to check the present USB disks, they stay pending: %m");
+
+        /* 5. Dispatch monitor events and watch the policy directory. */
+        r = sd_event_add_io(m->event, &m->monitor_source, udev_monitor_get_fd(m->monitor), EPOLLIN,
+                            on_monitor, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the udev monitor: %m");
+        (void) manager_watch_policy_dir(m);
+
+        manager_write_state(m);
+        (void) sd_notify(false, "READY=1");
+        manager_notify_status(m);
+        return 0;
+}

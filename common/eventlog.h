@@ -25,8 +25,11 @@ typedef struct EventField {
 
 /* Opens (creating if needed) DIR/events.log and DIR/events.head, and recovers the chain position.
  * A log whose tail does not match its head is not appended to blindly: the open still succeeds,
- * and the first append records a "log-recovered" event naming the mismatch. */
+ * and the first append records a "log-recovered" event naming the mismatch. The chain goes on
+ * from the last record present; a torn last line (crash during a write) is removed first.
+ * DIR is created (0750) if missing. Only one writer may hold the log: -EBUSY otherwise. */
 int eventlog_open(const char *dir, EventLog **ret);
+/* Closes the log. Accepts NULL; returns NULL. */
 EventLog *eventlog_close(EventLog *l);
 
 /* Appends one record of kind with n fields, fsyncs, and updates the head.

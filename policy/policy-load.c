@@ -1,3 +1,478 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* placeholder: to be written */
-typedef int placeholder_policy_load;
+/* Building a Policy: lifecycle, cross-file checks, the media index, the version digest,
+ * loading a directory, and the accessors. */
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fileio.h"
+#include "policy-internal.h"
+
+/* Frees a NULL-terminated array of strings; accepts NULL. */
+void policy_strv_free(char **l) {
+        if (!l)
+                return;
+        for (char **i = l; *i; i++)
+                free(*i);
+        free(l);
+}
+
+static void rule_free(PolicyRule *r) {
+        if (!r)
+                return;
+        free(r->id);
+        free(r->description);
+        free(r->clause);
+        policy_strv_free(r->requirements);
+        free(r->vendors);
+        free(r->products);
+        policy_strv_free(r->serials);
+        free(r->device_classes);
+        free(r->if_only);
+        free(r->if_any);
+        free(r->if_none);
+        policy_strv_free(r->ports);
+        free(r->interfaces);
+        free(r);
+}
+
+static void medium_free(PolicyMedium *m) {
+        if (!m)
+                return;
+        free(m->asset);
+        free(m->serial);
+        free(m->owner);
+        free(m->section);
+        free(m->classification);
+        policy_strv_free(m->luks_uuids);
+        policy_strv_free(m->hosts);
+        free(m);
+}
+
+/* Frees a policy and everything it owns. Accepts NULL; returns NULL. */
+Policy *policy_free(Policy *p) {
+        if (!p)
+                return NULL;
+        for (size_t i = 0; i < p->n_rules; i++)
+                rule_free(p->rules[i]);
+        free(p->rules);
+        for (size_t i = 0; i < p->n_media; i++)
+                medium_free(p->media[i]);
+        free(p->media);
+        free(p->media_hash);
+        for (size_t i = 0; i < p->n_files; i++)
+                free(p->files[i]);
+        free(p->files);
+        EVP_MD_CTX_free(p->sha);
+        free(p->name);
+        free(p->version_label);
+        free(p->version);
+        if (p->net && p->net_free)
+                p->net_free(p->net);
+        free(p);
+        return NULL;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(Policy *, policy_free);
+
+/* Creates an empty policy under construction. Returns 0 or -ENOMEM. */
+int policy_new(Policy **ret) {
+        Policy *p;
+
+        assert_return(ret, -EINVAL);
+        p = calloc(1, sizeof(Policy));
+        if (!p)
+                return -ENOMEM;
+        p->hide_serials = true;
+        p->sha = EVP_MD_CTX_new();
+        if (!p->sha || EVP_DigestInit_ex(p->sha, EVP_sha256(), NULL) != 1) {
+                policy_free(p);
+                return -ENOMEM;
+        }
+        *ret = p;
+        return 0;
+}
+
+/* Appends ptr to an array whose capacity is the next power of two of *n. */
+int policy_ptr_array_push(void ***array, size_t *n, void *ptr) {
+        /* capacity doubles: it is the next power of two, so grow when *n is one */
+        if ((*n & (*n - 1)) == 0) {
+                void **a = realloc(*array, MAX(*n * 2, (size_t) 4) * sizeof(void *));
+
+                if (!a)
+                        return -ENOMEM;
+                *array = a;
+        }
+        (*array)[(*n)++] = ptr;
+        return 0;
+}
+
+static int add_buffer_full(Policy *p, const char *display, const char *digest_name, const char *data,
+                           size_t size, PolicyError *reterr) {
+        _cleanup_(policy_tree_freep) PolicyTree *t = NULL;
+        char *name;
+        int r;
+
+        assert_return(p, -EINVAL);
+        assert_return(display && digest_name, -EINVAL);
+        assert_return(data || size == 0, -EINVAL);
+        assert_return(!p->finished, -EBUSY);
+
+        name = strdup(display);
+        if (!name)
+                return -ENOMEM;
+        r = policy_ptr_array_push((void ***) &p->files, &p->n_files, name);
+        if (r < 0) {
+                free(name);
+                return r;
+        }
+
+        if (EVP_DigestUpdate(p->sha, digest_name, strlen(digest_name) + 1) != 1 ||
+            EVP_DigestUpdate(p->sha, data ?: "", size) != 1 ||
+            EVP_DigestUpdate(p->sha, "", 1) != 1)
+                return -ENOMEM;
+
+        r = policy_tree_parse_stream(name, data, size, policy_add_stream_item, p, &t, reterr);
+        if (r < 0)
+                return r;
+        return policy_add_tree(p, t, reterr);
+}
+
+/* Parses one file's content and adds it to p. name is used in errors and the digest.
+ * Returns 0, -EBADMSG (reterr filled) or -ENOMEM. */
+int policy_add_buffer(Policy *p, const char *name, const char *data, size_t size, PolicyError *reterr) {
+        return add_buffer_full(p, name, name, data, size, reterr);
+}
+
+typedef struct NameRef {
+        const char *name;
+        size_t index;
+        const char *file;
+        unsigned line, column;
+} NameRef;
+
+static int nameref_compare(const void *a, const void *b) {
+        const NameRef *x = a, *y = b;
+        int c = strcmp(x->name, y->name);
+
+        if (c != 0)
+                return c;
+        return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Finds the duplicate that comes first in reading order among refs; reports it naming the first
+ * place. */
+static int check_unique(NameRef *refs, size_t n, const char *what, PolicyError *reterr) {
+        const NameRef *first = NULL, *dup = NULL;
+
+        qsort(refs, n, sizeof(NameRef), nameref_compare);
+        for (size_t i = 1; i < n; i++) {
+                if (!streq(refs[i].name, refs[i - 1].name))
+                        continue;
+                if (i >= 2 && streq(refs[i - 2].name, refs[i].name))
+                        continue;
+                if (!dup || refs[i].index < dup->index) {
+                        dup = &refs[i];
+                        first = &refs[i - 1];
+                }
+        }
+        if (!dup)
+                return 0;
+        return policy_error_set(reterr, -EBADMSG, dup->file, dup->line, dup->column,
+                                "duplicate %s '%s' (first at %s:%u:%u)", what, dup->name,
+                                first->file, first->line, first->column);
+}
+
+static int check_rule_ids(Policy *p, PolicyError *reterr) {
+        _cleanup_free_ NameRef *refs = NULL;
+
+        if (p->n_rules < 2)
+                return 0;
+        refs = calloc(p->n_rules, sizeof(NameRef));
+        if (!refs)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n_rules; i++)
+                refs[i] = (NameRef) { p->rules[i]->id, i, p->rules[i]->file,
+                                      p->rules[i]->id_line, p->rules[i]->id_column };
+        return check_unique(refs, p->n_rules, "rule id", reterr);
+}
+
+static int check_assets(Policy *p, PolicyError *reterr) {
+        _cleanup_free_ NameRef *refs = NULL;
+
+        if (p->n_media < 2)
+                return 0;
+        refs = calloc(p->n_media, sizeof(NameRef));
+        if (!refs)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n_media; i++)
+                refs[i] = (NameRef) { p->media[i]->asset, i, p->media[i]->file,
+                                      p->media[i]->asset_line, p->media[i]->asset_column };
+        return check_unique(refs, p->n_media, "media asset", reterr);
+}
+
+/* FNV-1a over vendor, product and serial, folded: the identity hash of the media index. */
+uint64_t policy_medium_hash(uint16_t vendor, uint16_t product, const char *serial) {
+        uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+        h = (h ^ vendor) * UINT64_C(0x100000001b3);
+        h = (h ^ product) * UINT64_C(0x100000001b3);
+        for (const unsigned char *s = (const unsigned char *) serial; *s; s++)
+                h = (h ^ *s) * UINT64_C(0x100000001b3);
+        return h ^ (h >> 29);
+}
+
+static int build_media_index(Policy *p, PolicyError *reterr) {
+        size_t n = 16;
+
+        while (n < p->n_media * 2)
+                n *= 2;
+        p->media_hash = calloc(n, sizeof(PolicyMedium *));
+        if (!p->media_hash)
+                return -ENOMEM;
+        p->n_media_hash = n;
+
+        for (size_t i = 0; i < p->n_media; i++) {
+                PolicyMedium *m = p->media[i];
+                size_t b = policy_medium_hash(m->vendor, m->product, m->serial) & (n - 1);
+
+                for (PolicyMedium *o = p->media_hash[b]; o; o = o->hash_next)
+                        if (o->vendor == m->vendor && o->product == m->product && streq(o->serial, m->serial))
+                                return policy_error_set(reterr, -EBADMSG, m->file, m->line, m->column,
+                                                        "medium %04x:%04x serial '%s' is already registered as '%s' (first at %s:%u:%u)",
+                                                        m->vendor, m->product, m->serial, o->asset,
+                                                        o->file, o->line, o->column);
+                m->hash_next = p->media_hash[b];
+                p->media_hash[b] = m;
+        }
+        return 0;
+}
+
+static int build_version(Policy *p) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned md_len = 0;
+        char hex[13];
+
+        if (EVP_DigestFinal_ex(p->sha, md, &md_len) != 1 || md_len < 6)
+                return -ENOMEM;
+        for (size_t i = 0; i < 6; i++)
+                snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        if (asprintf(&p->version, "%s@%s", p->version_label ?: "unversioned", hex) < 0) {
+                p->version = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Cross-file validation and index building; after it the policy is read-only.
+ * Returns 0, -EBADMSG (reterr filled), -ENOMEM, or -ENODATA when the policy holds no rule (the
+ * policy is complete and usable then, e.g. by the formatter, but the loader refuses it). */
+int policy_finish(Policy *p, PolicyError *reterr) {
+        int r;
+
+        assert_return(p, -EINVAL);
+        assert_return(!p->finished, -EBUSY);
+
+        r = check_rule_ids(p, reterr);
+        if (r < 0)
+                return r;
+        r = check_assets(p, reterr);
+        if (r < 0)
+                return r;
+        r = build_media_index(p, reterr);
+        if (r < 0)
+                return r;
+        r = build_version(p);
+        if (r < 0)
+                return r;
+        p->finished = true;
+        if (p->n_rules == 0)
+                return policy_error_set(reterr, -ENODATA, p->n_files > 0 ? p->files[0] : "", 0, 0,
+                                        "no rule in the policy");
+        return 0;
+}
+
+static int name_compare(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+
+/* Reads the *.yaml names of a directory (not hidden, regular files), sorted. */
+static int list_policy_files(const char *dir, char ***ret, size_t *ret_n) {
+        _cleanup_(closedirp) DIR *d = NULL;
+        char **names = NULL;
+        size_t n = 0;
+        struct dirent *de;
+        int r = 0;
+
+        d = opendir(dir);
+        if (!d)
+                return -errno;
+        while ((errno = 0, de = readdir(d))) {
+                size_t len = strlen(de->d_name);
+                struct stat st;
+                char *s;
+
+                if (de->d_name[0] == '.' || len < 6 || !streq(de->d_name + len - 5, ".yaml"))
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
+                        continue;
+                s = strdup(de->d_name);
+                if (!s || policy_ptr_array_push((void ***) &names, &n, s) < 0) {
+                        free(s);
+                        r = -ENOMEM;
+                        break;
+                }
+        }
+        if (r == 0 && errno != 0)
+                r = -errno;
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        free(names[i]);
+                free(names);
+                return r;
+        }
+        if (n > 0)
+                qsort(names, n, sizeof(char *), name_compare);
+        *ret = names;
+        *ret_n = n;
+        return 0;
+}
+
+static int load_files(Policy *p, const char *dir, char **names, size_t n, PolicyError *reterr) {
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *path = NULL, *data = NULL;
+                size_t size = 0;
+                int r;
+
+                if (asprintf(&path, "%s/%s", dir, names[i]) < 0)
+                        return -ENOMEM;
+                r = read_full_file(path, POLICY_MAX_FILE_SIZE, &data, &size);
+                if (r == -EFBIG)
+                        return policy_error_set(reterr, -EBADMSG, path, 1, 1, "file is larger than 64 MiB");
+                if (r < 0)
+                        return policy_error_set(reterr, r, path, 0, 0, "cannot read file: %s", strerror(-r));
+                r = add_buffer_full(p, path, names[i], data, size, reterr);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Loads every *.yaml file of dir (see policy.h). */
+int policy_load_dir(const char *dir, Policy **ret, PolicyError *reterr) {
+        _cleanup_(policy_freep) Policy *p = NULL;
+        char **names = NULL;
+        size_t n = 0;
+        int r;
+
+        assert_return(dir, -EINVAL);
+        assert_return(ret, -EINVAL);
+
+        r = list_policy_files(dir, &names, &n);
+        if (r < 0)
+                return policy_error_set(reterr, r, dir, 0, 0, "cannot read policy directory: %s", strerror(-r));
+
+        r = policy_new(&p);
+        if (r >= 0)
+                r = load_files(p, dir, names, n, reterr);
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+        if (r < 0)
+                return r;
+
+        r = policy_finish(p, reterr);
+        if (r == -ENODATA)
+                return policy_error_set(reterr, r, dir, 0, 0, "no rule in the policy");
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+/* --- accessors (see policy.h): NULL-safe, strings live as long as the Policy --- */
+
+const char *policy_get_name(const Policy *p) {
+        return p && p->name ? p->name : "";
+}
+
+const char *policy_get_version(const Policy *p) {
+        return p && p->version ? p->version : "";
+}
+
+bool policy_get_audit_only(const Policy *p) {
+        return p && p->audit_only;
+}
+
+bool policy_get_hide_serials(const Policy *p) {
+        return !p || p->hide_serials;
+}
+
+size_t policy_get_n_rules(const Policy *p) {
+        return p ? p->n_rules : 0;
+}
+
+size_t policy_get_n_media(const Policy *p) {
+        return p ? p->n_media : 0;
+}
+
+const PolicyRule *policy_get_rule(const Policy *p, size_t i) {
+        if (!p || i >= p->n_rules)
+                return NULL;
+        return p->rules[i];
+}
+
+const char *policy_rule_get_id(const PolicyRule *r) {
+        return r ? r->id : NULL;
+}
+
+const char *policy_rule_get_description(const PolicyRule *r) {
+        return r ? r->description : NULL;
+}
+
+const char *policy_rule_get_clause(const PolicyRule *r) {
+        return r ? r->clause : NULL;
+}
+
+const char *const *policy_rule_get_requirements(const PolicyRule *r) {
+        static const char *const empty[1] = { NULL };
+
+        return r && r->requirements ? (const char *const *) r->requirements : empty;
+}
+
+const char *policy_medium_get_asset(const PolicyMedium *m) {
+        return m ? m->asset : NULL;
+}
+
+const char *policy_medium_get_owner(const PolicyMedium *m) {
+        return m ? m->owner : NULL;
+}
+
+const char *policy_medium_get_section(const PolicyMedium *m) {
+        return m ? m->section : NULL;
+}
+
+const char *policy_medium_get_classification(const PolicyMedium *m) {
+        return m ? m->classification : NULL;
+}
+
+MediaAccess policy_medium_get_access(const PolicyMedium *m) {
+        return m ? m->access : _MEDIA_ACCESS_INVALID;
+}
+
+const char *const *policy_medium_get_luks_uuids(const PolicyMedium *m) {
+        static const char *const empty[1] = { NULL };
+
+        return m && m->luks_uuids ? (const char *const *) m->luks_uuids : empty;
+}

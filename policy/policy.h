@@ -187,3 +187,8 @@ int policy_format_buffer(const char *name, const char *data, size_t size, FILE *
 int policy_class_pattern_parse(const char *s, uint32_t *ret);
 /* Whether an interface (class/subclass/protocol) matches a parsed pattern. */
 bool policy_class_pattern_match(uint32_t pattern, uint8_t cls, uint8_t subclass, uint8_t protocol);
+
+/* The `network:` section (policy/policy-net.h: NET-01..05, NET-12, INC-03), or NULL when the
+ * policy has none. Lives as long as the Policy. */
+typedef struct NetPolicy NetPolicy;
+const NetPolicy *policy_get_network(const Policy *p);

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+
+#include "device.h"
+#include "i18n.h"
+#include "log.h"
+#include "macro.h"
+
+unsigned device_name_depth(const char *name) {
+        unsigned n = 0;
+
+        for (const char *p = name; *p; p++)
+                if (*p == '-' || *p == '.')
+                        n++;
+        return n;
+}
+
+int device_new(struct udev_device *d, Device **ret) {
+        Device *dev;
+        int r;
+
+        assert(d);
+        assert(ret);
+
+        dev = calloc(1, sizeof(Device));
+        if (!dev)
+                return -ENOMEM;
+        dev->decision.decision = DECISION_BLOCK;
+        dev->syspath = strdup(udev_device_get_syspath(d));
+        dev->name = strdup(udev_device_get_sysname(d));
+        if (!dev->syspath || !dev->name) {
+                device_free(dev);
+                return -ENOMEM;
+        }
+        dev->depth = device_name_depth(dev->name);
+
+        r = usb_device_new_from_udev(d, &dev->usb);
+        if (r == -ENOMEM) {
+                device_free(dev);
+                return r;
+        }
+        if (r < 0) {
+                log_warning_errno(r, "%s: cannot read the device identity, it will be blocked: %m", dev->name);
+                dev->usb = NULL;
+                dev->identity_error = r;
+        } else
+                snprintf(dev->vid_pid, sizeof(dev->vid_pid), "%04x:%04x", dev->usb->pd.vendor,
+                         dev->usb->pd.product);
+
+        *ret = dev;
+        return 0;
+}
+
+Device *device_free(Device *dev) {
+        if (!dev)
+                return NULL;
+        policy_decision_done(&dev->decision);
+        usb_device_free(dev->usb);
+        free(dev->syspath);
+        free(dev->name);
+        free(dev);
+        return NULL;
+}
+
+int device_evaluate(Device *dev, const Policy *p, const PolicyContext *ctx) {
+        PolicyDecision d = { .decision = DECISION_BLOCK, .rule_decision = DECISION_BLOCK };
+        int r;
+
+        assert(dev);
+
+        policy_decision_done(&dev->decision);
+        dev->decision = (PolicyDecision) { .decision = DECISION_BLOCK, .rule_decision = DECISION_BLOCK,
+                                           .reason = p ? REASON_NO_RULE_MATCHED : REASON_NO_POLICY };
+        dev->decided = true;
+
+        if (!dev->usb) {
+                log_debug("%s: no identity, blocked", dev->name);
+                return 0;
+        }
+
+        r = policy_evaluate(p, &dev->usb->pd, ctx, &d);
+        if (r < 0) {
+                log_error_errno(r, "%s: policy evaluation failed, blocking: %m", dev->name);
+                return r;
+        }
+        log_debug("%s: policy says %s (rule %s)", dev->name, decision_to_string(d.decision),
+                  d.rule_id ?: "-");
+        dev->decision = d;
+        return 0;
+}
+
+const PolicyInterfaceDecision *device_find_interface(const Device *dev, const char *name,
+                                                     const PolicyInterface **ret_if) {
+        if (!dev->usb)
+                return NULL;
+        for (size_t i = 0; i < dev->usb->n_interfaces && i < dev->decision.n_interfaces; i++)
+                if (streq(dev->usb->interfaces[i].name, name)) {
+                        if (ret_if)
+                                *ret_if = &dev->usb->interfaces[i];
+                        return &dev->decision.interfaces[i];
+                }
+        return NULL;
+}
+
+const char *device_reason_code(const Device *dev) {
+        if (!dev->usb)
+                return "identity-unreadable";
+        return decision_reason_to_string(dev->decision.reason) ?: "no-rule-matched";
+}
+
+const char *device_reason_text(const Device *dev) {
+        if (!dev->usb)
+                return _("The device's identity could not be read, so it was blocked.");
+
+        switch (dev->decision.reason) {
+        case REASON_NO_POLICY:
+                return _("No valid security policy is loaded, so every new device is blocked.");
+        case REASON_NO_RULE_MATCHED:
+                return _("This device is not registered or permitted by the security policy.");
+        case REASON_AUDIT_ONLY:
+                return _("The security policy would block this device; it is allowed for now "
+                         "(audit-only mode) and the use is recorded.");
+        case REASON_RULE_MATCHED:
+                switch (dev->decision.decision) {
+                case DECISION_ALLOW:
+                        return _("The security policy permits this device.");
+                case DECISION_BLOCK:
+                        return _("The security policy does not permit this kind of device.");
+                case DECISION_REJECT:
+                        return _("The security policy forbids this device; it was disconnected.");
+                case _DECISION_MAX:
+                case _DECISION_INVALID:
+                        break;
+                }
+                break;
+        case _DECISION_REASON_MAX:
+        case _DECISION_REASON_INVALID:
+                break;
+        }
+        return _("The device was blocked.");
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The network part of mamorid: starts the guard and the quarantine from the policy and records
+ * their actions in the event log (NET-01..05, NET-12, INC-03, CFG-01). */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "eventlog.h"
+#include "log.h"
+#include "net-agent.h"
+#include "netguard.h"
+#include "policy-net.h"
+#include "quarantine.h"
+
+struct NetAgent {
+        sd_event *event;
+        Audit *audit;
+        char *state_dir;
+        NetGuard *guard;
+        Quarantine *quarantine;
+};
+
+static void on_net_event(const NetGuardEvent *ev, void *userdata) {
+        NetAgent *n = ASSERT_PTR(userdata);
+        const EventField fields[] = {
+                { "object", ev->object },
+                { "detail", ev->detail },
+                { "action", net_action_to_string(ev->action) },
+                { "result", ev->action == NET_ACTION_REPORT ? "reported" : ev->reverted ? "reverted" : "failed" },
+                { "message", ev->message },
+        };
+
+        audit_log_event(n->audit, ev->kind, fields, ELEMENTSOF(fields));
+}
+
+static void on_quarantine_event(const QuarantineEvent *ev, void *userdata) {
+        NetAgent *n = ASSERT_PTR(userdata);
+        const EventField fields[] = {
+                { "reason", ev->reason },
+                { "source", ev->source },
+                { "result", ev->error < 0 ? "failed" : "applied" },
+                { "message", ev->message },
+        };
+
+        audit_log_event(n->audit, ev->active ? "quarantine-on" : "quarantine-off", fields, ELEMENTSOF(fields));
+}
+
+int net_agent_new(sd_event *e, Audit *audit, const char *state_dir, NetAgent **ret) {
+        NetAgent *n;
+
+        assert(e);
+        assert(state_dir);
+        assert(ret);
+
+        n = calloc(1, sizeof *n);
+        if (!n)
+                return -ENOMEM;
+        n->event = sd_event_ref(e);
+        n->audit = audit;
+        n->state_dir = strdup(state_dir);
+        if (!n->state_dir) {
+                net_agent_free(n);
+                return -ENOMEM;
+        }
+        *ret = n;
+        return 0;
+}
+
+void net_agent_set_policy(NetAgent *n, const Policy *p) {
+        const NetPolicy *np = p ? policy_get_network(p) : NULL;
+        const NetGuardConfig config = {
+                .resolv_conf = getenv("MAMORI_RESOLV_CONF"),
+                .resolver_runtime = getenv("MAMORI_RESOLVER_RUNTIME"),
+                .hosts = getenv("MAMORI_HOSTS"),
+                .sysfs = getenv("MAMORI_SYSFS"),
+        };
+        int r;
+
+        if (!n)
+                return;
+
+        /* The old guard points into the old policy: stop it first. */
+        n->guard = netguard_free(n->guard);
+        if (n->quarantine)
+                (void) quarantine_set_policy(n->quarantine, np);
+        else {
+                r = quarantine_new(n->event, np,
+                                   &(QuarantineConfig) { .state_dir = n->state_dir, .nft = getenv("MAMORI_NFT") },
+                                   &(QuarantineCallbacks) { .event = on_quarantine_event, .userdata = n },
+                                   &n->quarantine);
+                if (r < 0)
+                        log_error_errno(r, "Quarantine requests cannot be applied: %m");
+        }
+
+        if (!np) {
+                log_info("The policy has no network section, the network guard is off.");
+                return;
+        }
+        r = netguard_new(n->event, np, &config, &(NetGuardCallbacks) { .event = on_net_event, .userdata = n },
+                         &n->guard);
+        if (r < 0)
+                log_error_errno(r, "The network guard could not start: %m");
+}
+
+NetAgent *net_agent_free(NetAgent *n) {
+        if (!n)
+                return NULL;
+        netguard_free(n->guard);
+        quarantine_free(n->quarantine);
+        sd_event_unref(n->event);
+        free(n->state_dir);
+        free(n);
+        return NULL;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* The network guard (NET-01..04, CFG-01): watches links, addresses and default routes (IPv4 and
+ * IPv6, rtnetlink through libmnl) and the resolver and hosts files (inotify), all in the agent's
+ * sd-event loop, and reverts or reports what the `network:` policy section does not allow.
+ *
+ * What exists when netguard_new() runs is the baseline: those interfaces, addresses and default
+ * routes stay (except radios when wireless is not allowed), and a baseline default route that
+ * disappears is put back. The kernel sends no RTM_DELROUTE when a link going down flushes its
+ * routes, so the baseline routes are re-checked after every link, address and route event. */
+
+#include <stdbool.h>
+
+#include <systemd/sd-event.h>
+
+#include "macro.h"
+#include "policy-net.h"
+
+typedef struct NetGuard NetGuard;
+
+/* One thing the guard saw and what it did about it. Strings live during the callback only. */
+typedef struct NetGuardEvent {
+        const char *kind;       /* "net-interface", "net-address", "net-route", "net-route-restored", "net-file" */
+        const char *object;     /* interface name, address, gateway or file path */
+        const char *detail;     /* interface type and driver, the interface of an address, ... */
+        NetAction action;       /* what the policy asked for */
+        bool reverted;          /* action revert and the revert succeeded */
+        int error;              /* negative errno when the revert failed, else 0 */
+        const char *what;       /* staff-facing: what changed (translated) */
+        const char *did;        /* staff-facing: what mamori did (translated) */
+        const char *message;    /* what + " " + did */
+} NetGuardEvent;
+
+typedef struct NetGuardCallbacks {
+        /* Called after the journal record is written, e.g. to append to the event log. */
+        void (*event)(const NetGuardEvent *ev, void *userdata);
+        void *userdata;
+} NetGuardCallbacks;
+
+/* Paths the guard reads and watches; NULL fields take the defaults (/etc/resolv.conf,
+ * /run/systemd/resolve/resolv.conf, /etc/hosts, /sys). Tests point them elsewhere. */
+typedef struct NetGuardConfig {
+        const char *resolv_conf;
+        const char *resolver_runtime;
+        const char *hosts;
+        const char *sysfs;
+} NetGuardConfig;
+
+/* Takes the baseline, enforces what must hold from the start (radios off unless allowed) and
+ * starts watching. np must outlive the guard. config and cb may be NULL.
+ * Returns 0 and sets *ret, or a negative errno. */
+int netguard_new(sd_event *e, const NetPolicy *np, const NetGuardConfig *config,
+                 const NetGuardCallbacks *cb, NetGuard **ret);
+
+/* Stops watching and frees the guard. Changes already made stay. Accepts NULL; returns NULL. */
+NetGuard *netguard_free(NetGuard *g);
+DEFINE_TRIVIAL_CLEANUP_FUNC(NetGuard *, netguard_free);
+
+/* Number of change events processed since start (for benchmarks and status). */
+unsigned long netguard_get_n_events(const NetGuard *g);

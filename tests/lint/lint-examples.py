@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""Every example policy directory must pass `mamorictl policy lint`, and every rule in it must
+name the requirements and the clause it implements (the examples are the cities' reference)."""
+import os
+import re
+import subprocess
+import sys
+
+ctl, root = sys.argv[1], sys.argv[2]
+dirs = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
+if not dirs:
+    print(f"no example policies below {root}")
+    sys.exit(1)
+
+failed = 0
+for d in dirs:
+    path = os.path.join(root, d)
+    # Our own check first: every rule carries requirements: and clause:.
+    for name in sorted(os.listdir(path)):
+        if not name.endswith(".yaml"):
+            continue
+        text = open(os.path.join(path, name), encoding="utf-8").read()
+        for block in re.split(r"\n  - id: ", text)[1:]:
+            rid = block.split("\n", 1)[0].strip()
+            if "requirements:" not in block or "clause:" not in block:
+                print(f"{d}/{name}: rule {rid} lacks requirements: or clause:")
+                failed += 1
+
+    p = subprocess.run([ctl, "policy", "lint", path], capture_output=True, text=True)
+    out = (p.stdout + p.stderr).strip()
+    if p.returncode != 0 and re.search(r"unknown (verb|command)|not (yet )?implemented", out, re.I):
+        print(f"mamorictl has no 'policy lint' yet: {out}")
+        sys.exit(77)
+    print(f"{d}: exit {p.returncode}" + (f"\n{out}" if out else ""))
+    if p.returncode != 0:
+        failed += 1
+
+sys.exit(1 if failed else 0)

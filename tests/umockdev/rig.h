@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* A test rig for the real mamorid binary under umockdev: a fake sysfs with two root hubs, USB
+ * devices built from real descriptor bytes, the agent as a child process (awaited through
+ * NOTIFY_SOCKET), and helpers that play the kernel's part. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <umockdev.h>
+
+typedef struct Rig {
+        UMockdevTestbed *tb;
+        char tmp[256];
+        char policy_dir[300];
+        char state_dir[300];
+        char runtime_dir[300];
+        char state_path[320];
+        char log_path[320];
+        char conf_path[320];
+        char notify_path[320];
+        int notify_fd;
+        pid_t pid;
+        char *usb1;
+        char *usb2;
+        const char *name;
+} Rig;
+
+/* Raw descriptors (device descriptor + one configuration), built as the USB 2.0 spec lays them out. */
+typedef struct Descriptors {
+        uint8_t buf[1024];
+        size_t n;
+        size_t config;
+        unsigned n_interfaces;
+} Descriptors;
+
+void desc_device(Descriptors *d, uint8_t cls, uint16_t vendor, uint16_t product);
+void desc_interface(Descriptors *d, uint8_t number, uint8_t cls, uint8_t subclass, uint8_t protocol,
+                    unsigned n_endpoints);
+void desc_finish(Descriptors *d);
+
+/* Test outcome handling: on failure, print, dump the agent log and return 1 from the test. */
+extern Rig *rig_current;
+void rig_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#define CHECK(cond, ...)                                                \
+        do {                                                            \
+                if (!(cond)) {                                          \
+                        rig_fail(__FILE__, __LINE__, __VA_ARGS__);      \
+                        return 1;                                       \
+                }                                                       \
+        } while (0)
+
+int rig_init(Rig *r, const char *name);
+void rig_done(Rig *r);
+
+/* Writes a policy file atomically (temp dotfile + rename). */
+int rig_write_policy(Rig *r, const char *file, const char *yaml);
+int rig_remove_policy(Rig *r, const char *file);
+
+/* Adds a usb_device under parent (NULL: usb1) with its sysfs attributes and descriptors;
+ * returns its syspath (g_free it). No uevent is sent. */
+char *rig_add_device(Rig *r, const char *name, const char *parent, const char *serial, const Descriptors *d);
+/* Adds a usb_interface (authorized=0, as with interface_authorized_default=0) and sends "add". */
+char *rig_add_interface(Rig *r, const char *dev_syspath, const char *name, uint8_t cls, uint8_t subclass,
+                        uint8_t protocol);
+void rig_uevent(Rig *r, const char *syspath, const char *action);
+
+/* Starts mamorid and waits for READY=1 (10 s). Returns 0 or -1. */
+int rig_start(Rig *r);
+/* SIGTERM and wait; returns the exit status (or -1). */
+int rig_stop(Rig *r);
+/* SIGKILL and wait. */
+void rig_kill(Rig *r);
+/* Sends a signal to the agent. */
+void rig_signal(Rig *r, int sig);
+
+/* Reads an attribute; returns a static buffer ("" when missing). */
+const char *rig_attr(const char *syspath, const char *attr);
+/* Waits (10 ms steps, 10 s at most) until the attribute reads value. */
+bool rig_wait_attr(const char *syspath, const char *attr, const char *value);
+
+/* Reads state.json and extracts the object of one device into buf. */
+bool rig_state_device(Rig *r, const char *device, char *buf, size_t size);
+/* Waits until state.json shows device with the given decision. */
+bool rig_wait_decision(Rig *r, const char *device, const char *decision);
+/* Waits until state.json's policy status is status. */
+bool rig_wait_policy_status(Rig *r, const char *status);
+/* The string value of the first "key":"value" in obj (static buffer; NULL if absent or null). */
+const char *json_field(const char *obj, const char *key);
+/* The whole state.json (static buffer). */
+const char *rig_state(Rig *r);

@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The real mamorid under umockdev: one test case per invocation (`test-mamorid CASE`).
+ * Each case asserts what the agent wrote to sysfs (authorized, drivers_probe, remove) and what it
+ * recorded in state.json. MED-01, MED-02, DEV-01, DEV-05. */
+#include <glib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rig.h"
+
+#define POLICY_BASE \
+        "policy:\n" \
+        "  name: \"umockdev\"\n" \
+        "  version: \"1\"\n" \
+        "rules:\n" \
+        "  - id: no-tethering\n" \
+        "    requirements: [DEV-05]\n" \
+        "    match:\n" \
+        "      interfaces:\n" \
+        "        any: [comm, cdc-data, wireless, \"ef:04:01\"]\n" \
+        "    action: block\n" \
+        "  - id: no-phones\n" \
+        "    requirements: [DEV-05]\n" \
+        "    match:\n" \
+        "      interfaces:\n" \
+        "        any: [image, \"ff:ff:00\"]\n" \
+        "    action: block\n" \
+        "  - id: evil-device\n" \
+        "    match:\n" \
+        "      vendor: \"dead\"\n" \
+        "      product: \"beef\"\n" \
+        "    action: reject\n" \
+        "  - id: hid\n" \
+        "    requirements: [MED-01]\n" \
+        "    match:\n" \
+        "      interfaces:\n" \
+        "        only: [hid]\n" \
+        "    action: allow\n" \
+        "  - id: hubs\n" \
+        "    match:\n" \
+        "      device-class: hub\n" \
+        "    action: allow\n" \
+        "  - id: composite-kbd\n" \
+        "    match:\n" \
+        "      vendor: \"1111\"\n" \
+        "      product: \"2222\"\n" \
+        "    action: allow\n" \
+        "    interfaces:\n" \
+        "      - class: hid\n" \
+        "        action: allow\n"
+
+#define POLICY_MEDIA_RULE \
+        "rules:\n" \
+        "  - id: registered-media\n" \
+        "    requirements: [MED-01, MED-02]\n" \
+        "    match:\n" \
+        "      registered-media: true\n" \
+        "    action: allow\n" \
+        "    interfaces:\n" \
+        "      - class: storage\n" \
+        "        action: allow\n"
+
+#define POLICY_MEDIA_LEDGER \
+        "media:\n" \
+        "  - asset: \"TEST-USB-0001\"\n" \
+        "    vendor: \"0781\"\n" \
+        "    product: \"5581\"\n" \
+        "    serial: \"REG0001\"\n"
+
+static int write_default_policy(Rig *r) {
+        if (rig_write_policy(r, "10-base.yaml", POLICY_BASE) < 0)
+                return -1;
+        return rig_write_policy(r, "50-media.yaml", POLICY_MEDIA_RULE POLICY_MEDIA_LEDGER);
+}
+
+static void stick(Descriptors *d, uint16_t vendor, uint16_t product) {
+        desc_device(d, 0x00, vendor, product);
+        desc_interface(d, 0, 0x08, 0x06, 0x50, 2);     /* mass storage, SCSI, bulk-only */
+        desc_finish(d);
+}
+
+static void keyboard(Descriptors *d) {
+        desc_device(d, 0x00, 0x046d, 0xc31c);
+        desc_interface(d, 0, 0x03, 0x01, 0x01, 1);     /* HID boot keyboard */
+        desc_finish(d);
+}
+
+static bool probed(const char *iface) {
+        /* drivers_probe is a plain file in the testbed: it holds the last name written. */
+        return strcmp(rig_attr("/sys/bus/usb", "drivers_probe"), iface) == 0;
+}
+
+static bool wait_probed(const char *iface) {
+        for (int i = 0; i < 1000; i++) {
+                if (probed(iface))
+                        return true;
+                g_usleep(10000);
+        }
+        return false;
+}
+
+/* The "decision" of interface name in a JSON text (the first "decision" after its name). */
+static const char *interface_decision(const char *json, const char *name) {
+        char needle[128];
+        const char *p;
+
+        snprintf(needle, sizeof(needle), "\"interface\":\"%s\"", name);
+        p = strstr(json, needle);
+        return p ? json_field(p, "decision") : NULL;
+}
+
+/* Every interface the agent recorded has the same effective decision in mamorictl's output. */
+static int compare_interfaces(const char *agent, const char *ctl, bool device_allowed) {
+        const char *p = agent;
+        char name[64], want[16];
+
+        while ((p = strstr(p, "\"interface\":\""))) {
+                const char *v;
+                bool allow;
+
+                p += strlen("\"interface\":\"");
+                snprintf(name, sizeof(name), "%.*s", (int) strcspn(p, "\""), p);
+                v = interface_decision(agent, name);
+                snprintf(want, sizeof(want), "%s", v ? v : "");
+                v = interface_decision(ctl, name);
+                CHECK(v, "mamorictl does not list interface %s", name);
+                allow = device_allowed && strcmp(v, "allow") == 0;
+                CHECK(strcmp(allow ? "allow" : "block", want) == 0, "interface %s: mamorictl '%s', agent '%s'",
+                      name, v, want);
+        }
+        return 0;
+}
+
+/* Compares the agent's decision with `mamorictl policy test --json` for the same device. */
+static int compare_with_ctl(Rig *r, const char *device, const char *syspath) {
+        const char *ctl = getenv("MAMORICTL");
+        gchar *out = NULL, *err = NULL, *cmd;
+        char obj[16384], agent_rule[256], agent_decision[32];
+        const char *v;
+        gint status = -1;
+
+        if (!ctl || !*ctl) {
+                fprintf(stderr, "note: MAMORICTL not set, skipping the offline comparison\n");
+                return 0;
+        }
+        CHECK(rig_state_device(r, device, obj, sizeof(obj)), "device %s not in state.json", device);
+        v = json_field(obj, "decision");
+        snprintf(agent_decision, sizeof(agent_decision), "%s", v ? v : "");
+        v = json_field(obj, "rule");
+        snprintf(agent_rule, sizeof(agent_rule), "%s", v ? v : "");
+
+        cmd = g_strdup_printf("%s policy test --policy-dir %s --device %s --json", ctl, r->policy_dir, syspath);
+        if (!g_spawn_command_line_sync(cmd, &out, &err, &status, NULL)) {
+                g_free(cmd);
+                CHECK(false, "cannot run mamorictl");
+        }
+        g_free(cmd);
+        if (!out || !strstr(out, "\"decision\"")) {
+                fprintf(stderr, "note: mamorictl policy test gave no decision (status %d): %s%s\n", status,
+                        out ? out : "", err ? err : "");
+                g_free(out);
+                g_free(err);
+                CHECK(false, "mamorictl policy test --json failed for %s", device);
+        }
+        {
+                /* Normalise: mamorictl may pretty-print. */
+                GString *s = g_string_new(NULL);
+
+                for (const char *p = out; *p; p++)
+                        if (*p != '\n' && *p != ' ')
+                                g_string_append_c(s, *p);
+                if (getenv("MAMORI_TEST_VERBOSE"))
+                        fprintf(stderr, "agent: %s\nmamorictl: %s\n", obj, s->str);
+                v = json_field(s->str, "decision");
+                CHECK(v && strcmp(v, agent_decision) == 0, "mamorictl decision '%s' != agent '%s' for %s",
+                      v ? v : "(none)", agent_decision, device);
+                v = json_field(s->str, "rule");
+                CHECK(strcmp(v ? v : "", agent_rule) == 0, "mamorictl rule '%s' != agent '%s' for %s",
+                      v ? v : "", agent_rule, device);
+                CHECK(compare_interfaces(obj, s->str, strcmp(agent_decision, "allow") == 0) == 0,
+                      "interface decisions differ for %s", device);
+                g_string_free(s, TRUE);
+        }
+        g_free(out);
+        g_free(err);
+        return 0;
+}
+
+static int test_unregistered_stick(Rig *r) {
+        Descriptors d;
+        char *dev, obj[16384];
+
+        CHECK(write_default_policy(r) == 0, "policy");
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        stick(&d, 0x0781, 0x5581);
+        dev = rig_add_device(r, "1-1", NULL, "NOTREGISTERED", &d);
+        rig_uevent(r, dev, "add");
+        CHECK(rig_wait_decision(r, "1-1", "block"), "unregistered stick not recorded as blocked");
+        CHECK(strcmp(rig_attr(dev, "authorized"), "0") == 0, "authorized is '%s'", rig_attr(dev, "authorized"));
+        CHECK(rig_state_device(r, "1-1", obj, sizeof(obj)), "state");
+        CHECK(strcmp(json_field(obj, "reason") ?: "", "no-rule-matched") == 0, "reason");
+        CHECK(!strstr(obj, "NOTREGISTERED"), "serial not masked in state.json: %s", obj);
+        CHECK(compare_with_ctl(r, "1-1", dev) == 0, "mamorictl");
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        g_free(dev);
+        return 0;
+}
+
+static int test_registered_stick(Rig *r) {
+        Descriptors d;
+        char *dev, *iface, obj[16384];
+
+        CHECK(write_default_policy(r) == 0, "policy");
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        stick(&d, 0x0781, 0x5581);
+        dev = rig_add_device(r, "1-2", NULL, "REG0001", &d);
+        rig_uevent(r, dev, "add");
+        CHECK(rig_wait_attr(dev, "authorized", "1"), "registered stick not authorized");
+        /* Play the kernel: the authorized device's interface appears, unauthorized. */
+        iface = rig_add_interface(r, dev, "1-2:1.0", 0x08, 0x06, 0x50);
+        CHECK(rig_wait_attr(iface, "authorized", "1"), "storage interface not authorized");
+        CHECK(wait_probed("1-2:1.0"), "storage interface not probed");
+        CHECK(rig_wait_decision(r, "1-2", "allow"), "state");
+        CHECK(rig_state_device(r, "1-2", obj, sizeof(obj)), "state");
+        CHECK(strcmp(json_field(obj, "rule") ?: "", "registered-media") == 0, "rule");
+        CHECK(strcmp(json_field(obj, "medium") ?: "", "TEST-USB-0001") == 0, "medium");
+        CHECK(compare_with_ctl(r, "1-2", dev) == 0, "mamorictl");
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        g_free(iface);
+        g_free(dev);
+        return 0;
+}
+
+static int test_keyboard(Rig *r) {
+        Descriptors d;
+        char *dev, *iface;
+
+        CHECK(write_default_policy(r) == 0, "policy");
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        keyboard(&d);
+        dev = rig_add_device(r, "2-1", r->usb2, NULL, &d);
+        rig_uevent(r, dev, "add");
+        CHECK(rig_wait_attr(dev, "authorized", "1"), "keyboard not authorized");
+        iface = rig_add_interface(r, dev, "2-1:1.0", 0x03, 0x01, 0x01);
+        CHECK(rig_wait_attr(iface, "authorized", "1"), "HID interface not authorized");
+        CHECK(wait_probed("2-1:1.0"), "HID interface not probed");
+        CHECK(rig_wait_decision(r, "2-1", "allow"), "state");
+        CHECK(compare_with_ctl(r, "2-1", dev) == 0, "mamorictl");
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        g_free(iface);
+        g_free(dev);
+        return 0;
+}
+
+static int test_composite(Rig *r) {
+        Descriptors d;
+        char *dev, *kbd, *storage, obj[16384];
+
+        CHECK(write_default_policy(r) == 0, "policy");
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        desc_device(&d, 0x00, 0x1111, 0x2222);
+        desc_interface(&d, 0, 0x03, 0x01, 0x01, 1);
+        desc_interface(&d, 1, 0x08, 0x06, 0x50, 2);
+        desc_finish(&d);
+        dev = rig_add_device(r, "1-3", NULL, "COMPOSITE1", &d);
+        rig_uevent(r, dev, "add");
+        CHECK(rig_wait_attr(dev, "authorized", "1"), "composite device not authorized");
+        /* Storage first: once the keyboard is authorized, the storage event was handled too. */
+        storage = rig_add_interface(r, dev, "1-3:1.1", 0x08, 0x06, 0x50);
+        kbd = rig_add_interface(r, dev, "1-3:1.0", 0x03, 0x01, 0x01);
+        CHECK(rig_wait_attr(kbd, "authorized", "1"), "HID interface not authorized");
+        CHECK(wait_probed("1-3:1.0"), "HID interface not probed");
+        CHECK(strcmp(rig_attr(storage, "authorized"), "0") == 0, "storage interface authorized: '%s'",
+              rig_attr(storage, "authorized"));
+        CHECK(rig_state_device(r, "1-3", obj, sizeof(obj)), "state");
+        CHECK(strstr(obj, "{\"interface\":\"1-3:1.1\",\"class\":\"08\",\"decision\":\"block\""),
+              "storage interface not recorded as blocked: %s", obj);
+        CHECK(strstr(obj, "{\"interface\":\"1-3:1.0\",\"class\":\"03\",\"decision\":\"allow\""),
+              "HID interface not recorded as allowed: %s", obj);
+        CHECK(compare_with_ctl(r, "1-3", dev) == 0, "mamorictl");
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        g_free(kbd);
+        g_free(storage);
+        g_free(dev);
+        return 0;
+}
+
+static int check_blocked_by(Rig *r, const char *name, const char *serial, const Descriptors *d, const char *rule) {
+        char *dev, obj[16384];
+
+        dev = rig_add_device(r, name, NULL, serial, d);
+        rig_uevent(r, dev, "add");
+        CHECK(rig_wait_decision(r, name, "block"), "%s not recorded as blocked", name);
+        CHECK(strcmp(rig_attr(dev, "authorized"), "0") == 0, "%s authorized", name);
+        CHECK(rig_state_device(r, name, obj, sizeof(obj)), "state");
+        CHECK(strcmp(json_field(obj, "rule") ?: "", rule) == 0, "%s: rule '%s', expected '%s'", name,
+              json_field(obj, "rule") ?: "", rule);
+        CHECK(compare_with_ctl(r, name, dev) == 0, "mamorictl");
+        g_free(dev);
+        return 0;
+}
+
+static int test_network_adapter(Rig *r) {
+        Descriptors ecm, rndis;
+
+        CHECK(write_default_policy(r) == 0, "policy");
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        /* CDC-ECM: communications (02/06) + CDC data (0a). */
+        desc_device(&ecm, 0x02, 0x0bda, 0x8152);
+        desc_interface(&ecm, 0, 0x02, 0x06, 0x00, 1);
+        desc_interface(&ecm, 1, 0x0a, 0x00, 0x00, 2);
+        desc_finish(&ecm);
+        CHECK(check_blocked_by(r, "1-4", "ECM0001", &ecm, "no-tethering") == 0, "CDC-ECM");
+        /* RNDIS (phone tethering): wireless controller e0/01/03 + CDC data. */
+        desc_device(&rndis, 0xef, 0x18d1, 0x4ee4);
+        desc_interface(&rndis, 0, 0xe0, 0x01, 0x03, 1);
+        desc_interface(&rndis, 1, 0x0a, 0x00, 0x00, 2);
+        desc_finish(&rndis);
+        CHECK(check_blocked_by(r, "1-5", "RNDIS001", &rndis, "no-tethering") == 0, "RNDIS");
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        return 0;
+}
+
+static int test_phone(Rig *r) {
+        Descriptors ptp, mtp;
+
+        CHECK(write_default_policy(r) == 0, "policy");
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        /* PTP/MTP as still image class 06/01/01. */
+        desc_device(&ptp, 0x00, 0x04e8, 0x6860);
+        desc_interface(&ptp, 0, 0x06, 0x01, 0x01, 3);
+        desc_finish(&ptp);
+        CHECK(check_blocked_by(r, "1-6", "PHONE001", &ptp, "no-phones") == 0, "PTP phone");
+        /* MTP as vendor-specific ff/ff/00 (as many Android phones present it). */
+        desc_device(&mtp, 0x00, 0x18d1, 0x4ee1);
+        desc_interface(&mtp, 0, 0xff, 0xff, 0x00, 3);
+        desc_finish(&mtp);
+        CHECK(check_blocked_by(r, "1-7", "PHONE002", &mtp, "no-phones") == 0, "MTP phone");
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        return 0;
+}
+
+static int test_hub(Rig *r) {
+        Descriptors hub, kbd, st;
+        char *h, *hi, *k, *ki, *s;
+
+        CHECK(write_default_policy(r) == 0, "policy");
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        desc_device(&hub, 0x09, 0x05e3, 0x0608);
+        desc_interface(&hub, 0, 0x09, 0x00, 0x00, 1);
+        desc_finish(&hub);
+        h = rig_add_device(r, "1-1", NULL, NULL, &hub);
+        rig_uevent(r, h, "add");
+        CHECK(rig_wait_attr(h, "authorized", "1"), "hub not authorized");
+        hi = rig_add_interface(r, h, "1-1:1.0", 0x09, 0x00, 0x00);
+        CHECK(rig_wait_attr(hi, "authorized", "1"), "hub interface not authorized");
+        /* Play the kernel: the hub enumerates what is plugged into it. */
+        stick(&st, 0x0781, 0x5581);
+        s = rig_add_device(r, "1-1.3", h, "UNKNOWN9", &st);
+        rig_uevent(r, s, "add");
+        keyboard(&kbd);
+        k = rig_add_device(r, "1-1.2", h, NULL, &kbd);
+        rig_uevent(r, k, "add");
+        CHECK(rig_wait_attr(k, "authorized", "1"), "keyboard behind the hub not authorized");
+        ki = rig_add_interface(r, k, "1-1.2:1.0", 0x03, 0x01, 0x01);
+        CHECK(rig_wait_attr(ki, "authorized", "1"), "keyboard interface behind the hub not authorized");
+        CHECK(rig_wait_decision(r, "1-1.3", "block"), "stick behind the hub not blocked");
+        CHECK(strcmp(rig_attr(s, "authorized"), "0") == 0, "stick behind the hub authorized");
+        CHECK(rig_wait_decision(r, "1-1", "allow"), "hub state");
+        CHECK(compare_with_ctl(r, "1-1", h) == 0, "mamorictl hub");
+        CHECK(compare_with_ctl(r, "1-1.2", k) == 0, "mamorictl keyboard");
+        CHECK(compare_with_ctl(r, "1-1.3", s) == 0, "mamorictl stick");
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        g_free(h); g_free(hi); g_free(k); g_free(ki); g_free(s);
+        return 0;
+}
+
+static int test_present_at_start(Rig *r) {
+        Descriptors reg, other;
+        char *a, *b;
+
+        CHECK(write_default_policy(r) == 0, "policy");
+        stick(&reg, 0x0781, 0x5581);
+        a = rig_add_device(r, "1-2", NULL, "REG0001", &reg);
+        stick(&other, 0x0781, 0x5581);
+        b = rig_add_device(r, "2-2", r->usb2, "OTHER01", &other);
+        /* A blocked device someone authorized while the agent was not running. */
+        umockdev_testbed_set_attribute(r->tb, b, "authorized", "1");
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        /* Decided before READY=1: no waiting. */
+        CHECK(strcmp(rig_attr(a, "authorized"), "1") == 0, "present registered stick not authorized at READY");
+        CHECK(strcmp(rig_attr(b, "authorized"), "0") == 0, "present unregistered stick not de-authorized at READY");
+        CHECK(strstr(rig_state(r), "\"device\":\"1-2\""), "state.json lacks the present device at READY");
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        g_free(a);
+        g_free(b);
+        return 0;
+}
+
+static int test_reload_broken(Rig *r) {
+        Descriptors d;
+        char *dev, obj[16384];
+        const char *err;
+
+        CHECK(write_default_policy(r) == 0, "policy");
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        stick(&d, 0x0781, 0x5581);
+        dev = rig_add_device(r, "1-2", NULL, "REG0001", &d);
+        rig_uevent(r, dev, "add");
+        CHECK(rig_wait_attr(dev, "authorized", "1"), "registered stick not authorized");
+        CHECK(rig_wait_decision(r, "1-2", "allow"), "state");
+
+        /* A broken file lands in the directory: the watch reloads, the last good policy stays. */
+        CHECK(rig_write_policy(r, "60-broken.yaml", "rules:\n  - id: broken\n    action: allow\n    colour: red\n") == 0,
+              "write");
+        CHECK(rig_wait_policy_status(r, "error"), "state.json does not report the broken policy");
+        CHECK(rig_state_device(r, "1-2", obj, sizeof(obj)), "state");
+        CHECK(strcmp(json_field(obj, "decision") ?: "", "allow") == 0, "decision changed after a broken reload");
+        CHECK(strcmp(rig_attr(dev, "authorized"), "1") == 0, "stick de-authorized after a broken reload");
+        err = json_field(rig_state(r), "error");
+        CHECK(err && strstr(err, "60-broken.yaml:4:"), "error does not name file:line: '%s'", err ?: "(null)");
+
+        /* SIGHUP with the same broken file: still the last good policy. */
+        rig_signal(r, SIGHUP);
+        CHECK(rig_wait_policy_status(r, "error"), "status after SIGHUP");
+
+        /* A good policy without the medium: the stick is now blocked and de-authorized. */
+        CHECK(rig_remove_policy(r, "60-broken.yaml") == 0, "unlink");
+        CHECK(rig_write_policy(r, "50-media.yaml", POLICY_MEDIA_RULE) == 0, "write");
+        CHECK(rig_wait_decision(r, "1-2", "block"), "stick not blocked by the new policy");
+        CHECK(rig_wait_attr(dev, "authorized", "0"), "stick not de-authorized by the new policy");
+        CHECK(rig_wait_policy_status(r, "ok"), "status not ok after a good reload");
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        g_free(dev);
+        return 0;
+}
+
+static int test_no_policy(Rig *r) {
+        Descriptors d;
+        char *dev, *kbd, obj[16384];
+
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        CHECK(rig_wait_policy_status(r, "none"), "state.json does not say there is no policy");
+        CHECK(json_field(rig_state(r), "error"), "no reason given for the missing policy");
+        stick(&d, 0x0781, 0x5581);
+        dev = rig_add_device(r, "1-2", NULL, "REG0001", &d);
+        rig_uevent(r, dev, "add");
+        keyboard(&d);
+        kbd = rig_add_device(r, "1-3", NULL, NULL, &d);
+        rig_uevent(r, kbd, "add");
+        CHECK(rig_wait_decision(r, "1-3", "block"), "keyboard not blocked without a policy");
+        CHECK(rig_wait_decision(r, "1-2", "block"), "stick not blocked without a policy");
+        CHECK(rig_state_device(r, "1-3", obj, sizeof(obj)), "state");
+        CHECK(strcmp(json_field(obj, "reason") ?: "", "no-policy") == 0, "reason is not no-policy");
+        CHECK(strcmp(rig_attr(dev, "authorized"), "0") == 0, "stick authorized");
+        CHECK(strcmp(rig_attr(kbd, "authorized"), "0") == 0, "keyboard authorized");
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        g_free(dev);
+        g_free(kbd);
+        return 0;
+}
+
+static int test_sigkill(Rig *r) {
+        Descriptors d;
+        char *dev;
+
+        CHECK(write_default_policy(r) == 0, "policy");
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        rig_kill(r);
+        /* Plugged while the agent is dead: nothing may authorize it. */
+        stick(&d, 0x0781, 0x5581);
+        dev = rig_add_device(r, "1-4", NULL, "UNKNOWN1", &d);
+        rig_uevent(r, dev, "add");
+        CHECK(strcmp(rig_attr(dev, "authorized"), "0") == 0, "device authorized while the agent is dead");
+        CHECK(strcmp(rig_attr(r->usb1, "authorized_default"), "0") == 0, "usb1 authorized_default not 0");
+        CHECK(strcmp(rig_attr(r->usb1, "interface_authorized_default"), "0") == 0,
+              "usb1 interface_authorized_default not 0");
+        /* Restart: the device is found present and stays blocked. */
+        CHECK(rig_start(r) == 0, "mamorid did not restart");
+        CHECK(strcmp(rig_attr(dev, "authorized"), "0") == 0, "device authorized after restart");
+        CHECK(rig_wait_decision(r, "1-4", "block"), "state after restart");
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        g_free(dev);
+        return 0;
+}
+
+static int test_root_hub_defaults(Rig *r) {
+        CHECK(write_default_policy(r) == 0, "policy");
+        CHECK(strcmp(rig_attr(r->usb1, "authorized_default"), "1") == 0, "testbed precondition");
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        CHECK(strcmp(rig_attr(r->usb1, "authorized_default"), "0") == 0, "usb1 authorized_default");
+        CHECK(strcmp(rig_attr(r->usb1, "interface_authorized_default"), "0") == 0, "usb1 interface_authorized_default");
+        CHECK(strcmp(rig_attr(r->usb2, "authorized_default"), "0") == 0, "usb2 authorized_default");
+        CHECK(strcmp(rig_attr(r->usb2, "interface_authorized_default"), "0") == 0, "usb2 interface_authorized_default");
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        return 0;
+}
+
+static int test_reject(Rig *r) {
+        Descriptors d;
+        char *dev;
+
+        CHECK(write_default_policy(r) == 0, "policy");
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        stick(&d, 0xdead, 0xbeef);
+        dev = rig_add_device(r, "1-6", NULL, "EVIL", &d);
+        rig_uevent(r, dev, "add");
+        CHECK(rig_wait_attr(dev, "remove", "1"), "remove not written for a rejected device");
+        CHECK(strcmp(rig_attr(dev, "authorized"), "0") == 0, "rejected device authorized");
+        CHECK(rig_wait_decision(r, "1-6", "reject"), "state");
+        CHECK(compare_with_ctl(r, "1-6", dev) == 0, "mamorictl");
+        /* The kernel removes it. */
+        rig_uevent(r, dev, "remove");
+        for (int i = 0; i < 1000 && strstr(rig_state(r), "\"device\":\"1-6\""); i++)
+                g_usleep(10000);
+        CHECK(!strstr(rig_state(r), "\"device\":\"1-6\""), "removed device still in state.json");
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        g_free(dev);
+        return 0;
+}
+
+static int count_lines(const char *path, const char *a, const char *b) {
+        gchar *text = NULL, **lines;
+        int n = 0;
+
+        if (!g_file_get_contents(path, &text, NULL, NULL))
+                return -1;
+        lines = g_strsplit(text, "\n", -1);
+        for (gchar **l = lines; *l; l++)
+                if (strstr(*l, a) && strstr(*l, b))
+                        n++;
+        g_strfreev(lines);
+        g_free(text);
+        return n;
+}
+
+#ifndef FLAP_ROUNDS
+#define FLAP_ROUNDS 5
+#endif
+
+static int test_flapping(Rig *r) {
+        Descriptors d;
+        gchar *log;
+        char *dev;
+        int n;
+
+        CHECK(write_default_policy(r) == 0, "policy");
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        stick(&d, 0x0781, 0x5581);
+        dev = rig_add_device(r, "1-2", NULL, "FLAPPY01", &d);
+        for (int i = 0; i < FLAP_ROUNDS; i++) {
+                rig_uevent(r, dev, "add");
+                CHECK(rig_wait_decision(r, "1-2", "block"), "round %d: not blocked", i);
+                rig_uevent(r, dev, "remove");
+                for (int t = 0; t < 1000 && strstr(rig_state(r), "\"device\":\"1-2\""); t++)
+                        g_usleep(10000);
+                CHECK(!strstr(rig_state(r), "\"device\":\"1-2\""), "round %d: not removed", i);
+        }
+        CHECK(strcmp(rig_attr(dev, "authorized"), "0") == 0, "flapping device authorized");
+        log = g_build_filename(r->state_dir, "events.log", NULL);
+        n = count_lines(log, "\"device-blocked\"", "\"0781:5581\"");
+        g_free(log);
+        /* Every decision is enforced, but identical records are capped (burst of 5 per minute). */
+        CHECK(n >= 1 && n <= 5, "%d device-blocked records for a device that flapped %d times", n, FLAP_ROUNDS);
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        g_free(dev);
+        return 0;
+}
+
+static const struct {
+        const char *name;
+        int (*run)(Rig *r);
+} cases[] = {
+        { "unregistered-stick-blocked",   test_unregistered_stick },
+        { "registered-stick-authorized",  test_registered_stick },
+        { "keyboard-allowed",             test_keyboard },
+        { "composite-per-interface",      test_composite },
+        { "network-adapter-blocked",      test_network_adapter },
+        { "phone-blocked",                test_phone },
+        { "devices-behind-hub",           test_hub },
+        { "present-at-start",             test_present_at_start },
+        { "reload-broken-keeps-last",     test_reload_broken },
+        { "no-policy-blocks-all",         test_no_policy },
+        { "sigkill-fails-closed",         test_sigkill },
+        { "root-hub-defaults",            test_root_hub_defaults },
+        { "reject-writes-remove",         test_reject },
+        { "flapping-device-rate-limited", test_flapping },
+};
+
+int main(int argc, char *argv[]) {
+        Rig r;
+        int ret;
+
+        if (argc != 2) {
+                fprintf(stderr, "usage: %s CASE\n", argv[0]);
+                for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+                        fprintf(stderr, "  %s\n", cases[i].name);
+                return 2;
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+                if (strcmp(cases[i].name, argv[1]) != 0)
+                        continue;
+                ret = rig_init(&r, argv[1]);
+                if (ret == 0)
+                        ret = cases[i].run(&r);
+                rig_done(&r);
+                if (ret == 0)
+                        printf("PASS %s\n", argv[1]);
+                return ret;
+        }
+        fprintf(stderr, "unknown case '%s'\n", argv[1]);
+        return 2;
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The encrypted-media check on image files made by tests/vm/mkimages.sh
+ * (cryptsetup, mkfs.vfat and sfdisk on plain files: no root, no loop device). */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "macro.h"
+#include "media.h"
+
+static char imgdir[] = "/tmp/mamori-test-media.XXXXXX";
+
+static void check(const char *image, const char *const *uuids, MediaVerdict *v) {
+        char path[512];
+
+        snprintf(path, sizeof path, "%s/%s", imgdir, image);
+        assert_int_equal(media_check_block(path, uuids, v), 0);
+}
+
+static void test_luks_whole_disk(void **state) {
+        static const char *const reg[] = { "11111111-2222-4333-8444-555555555555", NULL };
+        static const char *const reg_upper[] = { "11111111-2222-4333-8444-555555555555", NULL };
+        MediaVerdict v;
+
+        check("luks2.img", NULL, &v);
+        assert_int_equal(v.failure, MEDIA_FAILURE_NONE);
+        assert_int_equal(v.n_volumes, 1);
+        check("luks1.img", NULL, &v);
+        assert_int_equal(v.failure, MEDIA_FAILURE_NONE);
+        check("luks2.img", reg, &v);
+        assert_int_equal(v.failure, MEDIA_FAILURE_NONE);
+        check("luks2.img", reg_upper, &v);
+        assert_int_equal(v.failure, MEDIA_FAILURE_NONE);
+}
+
+static void test_foreign_uuid(void **state) {
+        static const char *const reg[] = { "11111111-2222-4333-8444-555555555555", NULL };
+        char reason[256];
+        MediaVerdict v;
+
+        check("foreign.img", reg, &v);
+        assert_int_equal(v.failure, MEDIA_FAILURE_LUKS_UUID);
+        assert_int_equal(v.partition, 0);
+        assert_string_equal(v.uuid, "99999999-8888-4777-8666-555555555555");
+        media_verdict_reason(&v, reason, sizeof reason);
+        assert_non_null(strstr(reason, "99999999-8888-4777-8666-555555555555"));
+        assert_non_null(strstr(reason, "not the one registered"));
+}
+
+static void test_unencrypted(void **state) {
+        char reason[256];
+        MediaVerdict v;
+
+        check("fat.img", NULL, &v);
+        assert_int_equal(v.failure, MEDIA_FAILURE_UNENCRYPTED);
+        assert_string_equal(v.type, "vfat");
+        media_verdict_reason(&v, reason, sizeof reason);
+        assert_string_equal(reason, "The medium is not encrypted (found: vfat)");
+
+        check("zero.img", NULL, &v);
+        assert_int_equal(v.failure, MEDIA_FAILURE_UNENCRYPTED);
+        assert_string_equal(v.type, "");
+}
+
+static void test_partitions(void **state) {
+        static const char *const reg[] = { "11111111-2222-4333-8444-777777777777", NULL };
+        static const char *const other[] = { "11111111-2222-4333-8444-555555555555", NULL };
+        char reason[256];
+        MediaVerdict v;
+
+        check("mbr-luks.img", NULL, &v);
+        assert_int_equal(v.failure, MEDIA_FAILURE_NONE);
+        assert_int_equal(v.n_volumes, 1);
+        check("mbr-luks.img", reg, &v);
+        assert_int_equal(v.failure, MEDIA_FAILURE_NONE);
+        check("mbr-luks.img", other, &v);
+        assert_int_equal(v.failure, MEDIA_FAILURE_LUKS_UUID);
+        assert_int_equal(v.partition, 1);
+
+        check("mixed.img", reg, &v);
+        assert_int_equal(v.failure, MEDIA_FAILURE_UNENCRYPTED);
+        assert_int_equal(v.partition, 2);
+        assert_int_equal(v.n_volumes, 2);
+        media_verdict_reason(&v, reason, sizeof reason);
+        assert_string_equal(reason, "Partition 2 is not encrypted (found: vfat)");
+}
+
+static void test_many_partitions(void **state) {
+        static const char *const reg[] = { "00000000-0000-4000-8000-000000000001", NULL };
+        MediaVerdict v;
+
+        check("many.img", NULL, &v);
+        assert_int_equal(v.failure, MEDIA_FAILURE_NONE);
+        assert_int_equal(v.n_volumes, 40);
+        check("many.img", reg, &v);
+        assert_int_equal(v.failure, MEDIA_FAILURE_LUKS_UUID);
+        assert_int_equal(v.partition, 2);
+}
+
+static void test_errors(void **state) {
+        MediaVerdict v = { .failure = MEDIA_FAILURE_TOO_MANY };
+
+        assert_int_equal(media_check_block("/nonexistent/sdz", NULL, &v), -ENOENT);
+        assert_int_equal(v.failure, MEDIA_FAILURE_TOO_MANY);  /* untouched on failure */
+        assert_int_equal(media_check_fd(-1, NULL, &v), -EBADF);
+}
+
+static void test_failure_table(void **state) {
+        for (int i = 0; i < _MEDIA_FAILURE_MAX; i++)
+                assert_int_equal(media_failure_from_string(media_failure_to_string(i)), i);
+        assert_null(media_failure_to_string(_MEDIA_FAILURE_MAX));
+        assert_int_equal(media_failure_from_string("bogus"), _MEDIA_FAILURE_INVALID);
+}
+
+int main(int argc, char *argv[]) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_luks_whole_disk),
+                cmocka_unit_test(test_foreign_uuid),
+                cmocka_unit_test(test_unencrypted),
+                cmocka_unit_test(test_partitions),
+                cmocka_unit_test(test_many_partitions),
+                cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_failure_table),
+        };
+        char cmd[1024];
+        int r;
+
+        if (argc < 2) {
+                fprintf(stderr, "usage: test-media MKIMAGES-SCRIPT\n");
+                return EXIT_FAILURE;
+        }
+        if (system("command -v cryptsetup >/dev/null && command -v mkfs.vfat >/dev/null && "
+                   "command -v sfdisk >/dev/null") != 0) {
+                printf("SKIP: needs cryptsetup, mkfs.vfat and sfdisk (cryptsetup-bin dosfstools fdisk)\n");
+                return 77;
+        }
+        if (!mkdtemp(imgdir))
+                return EXIT_FAILURE;
+        snprintf(cmd, sizeof cmd, "'%s' '%s' >/dev/null", argv[1], imgdir);
+        if (system(cmd) != 0) {
+                fprintf(stderr, "could not create the test images\n");
+                return EXIT_FAILURE;
+        }
+        r = cmocka_run_group_tests(tests, NULL, NULL);
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", imgdir);
+        (void) system(cmd);
+        return r;
+}

@@ -1,0 +1,623 @@
+#!/usr/bin/env python3
+"""vm-test.py - mamori's real-kernel scenarios (QEMU/TCG, Debian's kernel).
+
+usage: vm-test.py --source SRCDIR --build BUILDDIR [--cache DIR] [--keep] SCENARIO...
+       vm-test.py --source SRCDIR --build BUILDDIR --setup-only
+
+The first run prepares, under a lock shared by parallel runs:
+  CACHE (default SRCDIR/tests/vm/cache, git-ignored): Debian's kernel (fetch-kernel.sh)
+  BUILDDIR/tests/vm/assets: stick images (mkimages.sh), the base initramfs
+Each scenario boots its own guest, with an overlay initramfs holding what this
+build produced. Exit status: 0 all passed, 1 a check failed, 77 QEMU cannot run.
+"""
+import argparse
+import fcntl
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from vmrig import Machine, VmError  # noqa: E402
+
+SKIP = 77
+
+
+class Failed(Exception):
+    pass
+
+
+class Ctx:
+    """What a scenario needs: paths, a way to boot, and checks that count."""
+
+    def __init__(self, args, assets, kcache):
+        self.args = args
+        self.assets = assets
+        self.img = os.path.join(assets, "img")
+        self.kernel = os.path.join(kcache, "vmlinux")
+        self.base = os.path.join(assets, "base.cpio")
+        self.build = args.build
+        self.passed = 0
+        self.timings = {}
+
+    def check(self, cond, what):
+        if not cond:
+            raise Failed(what)
+        self.passed += 1
+        print(f"ok {self.passed} - {what}", flush=True)
+
+    def boot(self, name, bins=(), files=(), append="", extra=(), timeout=120):
+        work = os.path.join(self.assets, "runs", name)
+        shutil.rmtree(work, ignore_errors=True)
+        os.makedirs(work)
+        initrds = [self.base]
+        if bins or files:
+            overlay = os.path.join(work, "overlay.cpio")
+            cmd = [os.path.join(HERE, "mkinitramfs.sh")]
+            for b in bins:
+                cmd += ["--bin", b]
+            for f in files:
+                cmd += ["--file", f]
+            subprocess.run(cmd + [overlay], check=True)
+            initrds.append(overlay)
+        vm = Machine(self.kernel, initrds, work, append=append, extra=extra)
+        vm.start(timeout)
+        print(f"# {name}: booted in {vm.boot_seconds:.1f} s (console: {vm.console})", flush=True)
+        return vm
+
+
+def usb_path(vm, serial):
+    """The sysfs name (e.g. 2-1) of the USB device with this serial, or ''."""
+    return vm.out(f"for d in /sys/bus/usb/devices/*; do "
+                  f"[ \"$(cat $d/serial 2>/dev/null)\" = '{serial}' ] && basename $d; done; true")
+
+
+def wait_usb(ctx, vm, serial, timeout=20):
+    ok = vm.wait_until(f"grep -qx '{serial}' /sys/bus/usb/devices/*/serial 2>/dev/null", timeout)
+    ctx.check(ok, f"USB device with serial {serial} enumerated")
+    return usb_path(vm, serial)
+
+
+def block_of(vm, serial):
+    """Block disk name (sda) belonging to the stick with this serial, or ''."""
+    return vm.out(f"for b in /sys/block/sd*; do [ -e $b ] || continue; "
+                  f"p=$(readlink -f $b/device); case $p in */usb*) "
+                  f"d=${{p%%/host*}}; d=${{d%/*}}; [ \"$(cat $d/serial 2>/dev/null)\" = '{serial}' ] "
+                  f"&& basename $b;; esac; done; true")
+
+
+# --- scenarios without the agent: the kernel behaviour mamori relies on ------
+def scenario_kernel_deny(ctx):
+    """authorized_default=0 holds back sticks, keyboards and hubs until authorized."""
+    vm = ctx.boot("kernel-deny")
+    try:
+        ctx.check(vm.out("cat /sys/module/usbcore/parameters/authorized_default") == "0",
+                  "usbcore.authorized_default is 0")
+        t0 = time.monotonic()
+        vm.plug_storage("s1", os.path.join(ctx.img, "luks2.img"), serial="KD0001")
+        dev = wait_usb(ctx, vm, "KD0001")
+        ctx.timings["plug_to_sysfs_s"] = round(time.monotonic() - t0, 3)
+        ctx.check(vm.out(f"cat /sys/bus/usb/devices/{dev}/authorized") == "0", "stick is not authorized")
+        ctx.check(vm.out(f"ls -d /sys/bus/usb/devices/{dev}:* 2>/dev/null | wc -l") == "0",
+                  "unauthorized stick has no interfaces")
+        desc = vm.out(f"od -An -v -tx1 /sys/bus/usb/devices/{dev}/descriptors | tr -s ' \\n' ' '")
+        ctx.check(" 09 04 00 00 02 08 " in f" {desc} ", "storage class readable from raw descriptors")
+        ctx.check(vm.out("ls /sys/block | grep -c '^sd'; true") == "0", "no disk while unauthorized")
+        t0 = time.monotonic()
+        vm.run(f"echo 1 > /sys/bus/usb/devices/{dev}/authorized")
+        ctx.check(vm.wait_until("[ -b /dev/sda ]", 20), "authorizing makes /dev/sda appear")
+        ctx.timings["authorize_to_disk_s"] = round(time.monotonic() - t0, 3)
+        ctx.check(vm.out("od -An -tx1 -N6 /dev/sda | tr -d ' '") == "4c554b53babe",
+                  "LUKS magic readable on /dev/sda")
+        vm.run(f"echo 0 > /sys/bus/usb/devices/{dev}/authorized")
+        ctx.check(vm.wait_until("[ ! -e /dev/sda ]", 20), "de-authorizing removes the disk")
+        vm.unplug("s1", storage=True)
+        ctx.check(vm.wait_until(f"[ ! -e /sys/bus/usb/devices/{dev} ]", 20), "unplug removes the device")
+
+        vm.plug("usb-kbd", "kbd1")
+        ok = vm.wait_until("grep -qx 0001 /sys/bus/usb/devices/*/idProduct 2>/dev/null && "
+                           "grep -l 'QEMU USB Keyboard' /sys/bus/usb/devices/*/product >/dev/null 2>&1", 20)
+        ctx.check(ok, "keyboard enumerated")
+        kbd = vm.out("dirname $(grep -l 'QEMU USB Keyboard' /sys/bus/usb/devices/*/product)")
+        ctx.check(vm.out(f"cat {kbd}/authorized") == "0", "keyboard is not authorized")
+        ctx.check(vm.out("ls -l /sys/class/input/ | grep -c '/usb'; true") == "0",
+                  "no USB input device yet")
+        vm.run(f"echo 1 > {kbd}/authorized")
+        ctx.check(vm.wait_until("ls -l /sys/class/input/ | grep '/usb' | grep -q event", 20),
+                  "authorized keyboard is an input device")
+
+        vm.plug("usb-hub", "hub1", port="5")
+        ok = vm.wait_until("grep -qx 09 /sys/bus/usb/devices/[0-9]-[0-9]/bDeviceClass 2>/dev/null", 20)
+        ctx.check(ok, "hub enumerated")
+        hub = vm.out("for d in /sys/bus/usb/devices/[0-9]-[0-9]; do "
+                     "[ $(cat $d/bDeviceClass) = 09 ] && echo $d; done; true")
+        ctx.check(vm.out(f"cat {hub}/authorized") == "0", "hub is not authorized")
+        vm.plug_storage("s2", os.path.join(ctx.img, "fat.img"), serial="KD0002", port="5.1")
+        ctx.check(not vm.wait_until("grep -qx KD0002 /sys/bus/usb/devices/*/serial 2>/dev/null", 3),
+                  "stick behind an unauthorized hub does not enumerate")
+        vm.run(f"echo 1 > {hub}/authorized")
+        wait_usb(ctx, vm, "KD0002")
+        s2 = usb_path(vm, "KD0002")
+        ctx.check("." in s2 and vm.out(f"cat /sys/bus/usb/devices/{s2}/authorized") == "0",
+                  f"stick behind the authorized hub ({s2}) is still not authorized")
+    finally:
+        vm.stop()
+
+
+# --- the encrypted-media check on the real block layer (no agent) ------------
+MEDIA_CASES = [
+    # image, registered LUKS UUIDs, expected verdict, partition, volumes
+    ("luks2.img", ["11111111-2222-4333-8444-555555555555"], "none", 0, 1),
+    ("luks1.img", [], "none", 0, 1),
+    ("fat.img", [], "unencrypted", 0, 1),
+    ("foreign.img", ["11111111-2222-4333-8444-555555555555"], "luks-uuid", 0, 1),
+    ("mbr-luks.img", ["11111111-2222-4333-8444-777777777777"], "none", 1, 1),
+    ("mixed.img", ["11111111-2222-4333-8444-777777777777"], "unencrypted", 2, 2),
+    ("many.img", [], "none", 0, 40),
+]
+
+
+def plug_authorized(ctx, vm, dev_id, image, serial, read_only=False, parts=0):
+    vm.plug_storage(dev_id, os.path.join(ctx.img, image), serial=serial, read_only=read_only)
+    dev = wait_usb(ctx, vm, serial)
+    vm.run(f"echo 1 > /sys/bus/usb/devices/{dev}/authorized")
+    ok = vm.wait_until(f"[ -n \"$(ls /sys/block | grep '^sd')\" ]", 20)
+    sd = block_of(vm, serial) if ok else ""
+    if sd and parts:
+        ok = vm.wait_until(f"[ $(ls -d /sys/class/block/{sd}[0-9]* 2>/dev/null | wc -l) -ge {parts} ]", 20)
+    ctx.check(ok and sd != "", f"{image} as {serial}: /dev/{sd} appeared")
+    return sd
+
+
+def scenario_media_kernel(ctx):
+    """mamori's media check on real /dev/sdX: verdicts, 40 partitions, read-only, unplug."""
+    probe = os.path.join(ctx.build, "tests", "vm", "media-probe")
+    vm = ctx.boot("media-kernel", bins=[probe])
+    try:
+        for n, (image, uuids, verdict, part, volumes) in enumerate(MEDIA_CASES):
+            sd = plug_authorized(ctx, vm, f"m{n}", image, f"MEDIA{n:03d}",
+                                 parts=volumes if volumes > 1 else 0)
+            t0 = time.monotonic()
+            out = vm.out(f"media-probe /dev/{sd} {' '.join(uuids)}")
+            ctx.timings[f"probe_{image}_s"] = round(time.monotonic() - t0, 3)
+            want = f"verdict={verdict} partition={part if verdict != 'none' else 0} volumes={volumes} "
+            ctx.check(out.startswith(want), f"{image}: {out}")
+            vm.unplug(f"m{n}", storage=True)
+            vm.wait_until(f"[ ! -e /sys/block/{sd} ]", 20)
+
+        sd = plug_authorized(ctx, vm, "ro", "mbr-luks.img", "MEDIARO", parts=1)
+        ctx.check(vm.out(f"blockdev --getro /dev/{sd}") == "0", "disk starts read-write")
+        out = vm.out(f"media-probe --read-only /dev/{sd}")
+        ctx.check(out.startswith("verdict=none"), "read-only grant: medium passes")
+        ctx.check(vm.out(f"blockdev --getro /dev/{sd}; blockdev --getro /dev/{sd}1") == "1\n1",
+                  "BLKROSET set on the disk and its partition")
+        rc, _ = vm.run(f"dd if=/dev/zero of=/dev/{sd}1 bs=512 count=1 conv=fsync", check=False)
+        ctx.check(rc != 0, "writing to the read-only partition fails")
+        vm.unplug("ro", storage=True)
+        vm.wait_until(f"[ ! -e /sys/block/{sd} ]", 20)
+
+        sd = plug_authorized(ctx, vm, "gone", "many.img", "MEDIAGONE", parts=40)
+        vm.run(f"media-probe --loop 1000000 /dev/{sd} > /tmp/probe.out 2>&1 & echo $! > /tmp/probe.pid")
+        ok = vm.wait_until(f"ls -l /proc/$(cat /tmp/probe.pid)/fd | grep -q /dev/{sd}", 20)
+        ctx.check(ok, "the check is reading the disk")
+        vm.unplug("gone", storage=True)
+        ok = vm.wait_until("! kill -0 $(cat /tmp/probe.pid) 2>/dev/null", 30)
+        out = vm.out("cat /tmp/probe.out")
+        ctx.check(ok and not out.startswith("verdict=none"),
+                  f"unplug during the check ends it without a pass: {out}")
+    finally:
+        vm.stop()
+
+
+# --- scenarios with mamorid ---------------------------------------------------
+POLICY = """\
+policy:
+  name: vm-test
+  version: "1"
+  hide-serials: false
+rules:
+  - id: vm-hid
+    match:
+      interfaces:
+        only: [hid]
+    action: allow
+  - id: vm-hubs
+    match:
+      device-class: hub
+    action: allow
+  - id: vm-media
+    match:
+      registered-media: true
+    action: allow
+    interfaces:
+      - class: storage
+        action: allow
+media:
+  - asset: "VM-0001"
+    vendor: "46f4"
+    product: "0001"
+    serial: "REG0001"
+    luks-uuids: ["11111111-2222-4333-8444-555555555555"]
+  - asset: "VM-0002"
+    vendor: "46f4"
+    product: "0001"
+    serial: "REG0002"
+  - asset: "VM-0003"
+    vendor: "46f4"
+    product: "0001"
+    serial: "REG0003"
+    luks-uuids: ["11111111-2222-4333-8444-555555555555"]
+  - asset: "VM-0004"
+    vendor: "46f4"
+    product: "0001"
+    serial: "REG0004"
+    luks-uuids: ["11111111-2222-4333-8444-777777777777"]
+  - asset: "VM-0005"
+    vendor: "46f4"
+    product: "0001"
+    serial: "REG0005"
+    access: read-only
+"""
+
+AGENT_CMD = ("mamorid --policy-dir /etc/mamori/policy.d --state-dir /var/lib/mamori "
+             "--runtime-dir /run/mamori")
+
+
+def mamorid_path(ctx):
+    return os.path.join(ctx.build, "agent", "mamorid")
+
+
+def boot_agent(ctx, name, udev_rule=True):
+    rule = os.path.join(ctx.args.source, "udev-rules", "70-mamori.rules")
+    files = [f"{rule}:/lib/udev/rules.d/70-mamori.rules"] if udev_rule and os.path.exists(rule) else []
+    probe = os.path.join(ctx.build, "tests", "vm", "media-probe")
+    bins = [mamorid_path(ctx)] + ([probe] if os.path.exists(probe) else []) + getattr(ctx, "extra_bins", [])
+    vm = ctx.boot(name, bins=bins, files=files)
+    vm.write_file("/etc/mamori/policy.d/50-vm.yaml", POLICY)
+    vm.run("mkdir -p /var/lib/mamori /run/mamori")
+    return vm
+
+
+def start_agent(ctx, vm):
+    vm.run(f"rm -f /run/mamori/state.json; {AGENT_CMD} >> /tmp/mamorid.log 2>&1 & echo $! > /tmp/mamorid.pid")
+    ok = vm.wait_until("[ -s /run/mamori/state.json ]", 20)
+    if not ok:
+        print(vm.out("cat /tmp/mamorid.log; true"))
+    ctx.check(ok, "mamorid is up (state.json written)")
+
+
+def agent_saw(vm, serial, decision, timeout=20):
+    """Waits for the event log to record this serial with this decision."""
+    return vm.wait_until(f"grep '\"serial\":\"{serial}\"' /var/lib/mamori/events.log 2>/dev/null "
+                         f"| grep -q '\"decision\":\"{decision}\"'", timeout)
+
+
+def authorized(vm, serial):
+    dev = usb_path(vm, serial)
+    return vm.out(f"cat /sys/bus/usb/devices/{dev}/authorized") if dev else ""
+
+
+def scenario_agent_usb(ctx):
+    """Unregistered stick blocked, registered stick's storage usable, keyboard, hub."""
+    vm = boot_agent(ctx, "agent-usb")
+    try:
+        start_agent(ctx, vm)
+        vm.plug_storage("u1", os.path.join(ctx.img, "luks2.img"), serial="UNREG01")
+        wait_usb(ctx, vm, "UNREG01")
+        ctx.check(agent_saw(vm, "UNREG01", "block"), "agent recorded the unregistered stick as blocked")
+        ctx.check(authorized(vm, "UNREG01") == "0", "unregistered LUKS stick is not authorized")
+        ctx.check(block_of(vm, "UNREG01") == "", "unregistered stick has no block device")
+
+        t0 = time.monotonic()
+        vm.plug_storage("r1", os.path.join(ctx.img, "luks2.img"), serial="REG0001")
+        wait_usb(ctx, vm, "REG0001")
+        ctx.check(agent_saw(vm, "REG0001", "allow"), "agent recorded the registered stick as allowed")
+        ctx.check(authorized(vm, "REG0001") == "1", "registered stick is authorized")
+        ok = vm.wait_until("ls /sys/block | grep -q '^sd'", 20)
+        ctx.check(ok and block_of(vm, "REG0001") != "", "registered stick's disk appears")
+        ctx.timings["plug_to_disk_s"] = round(time.monotonic() - t0, 3)
+        sd = block_of(vm, "REG0001")
+        ctx.check(vm.out(f"od -An -tx1 -N4 /dev/{sd} | tr -d ' '") == "4c554b53", f"/dev/{sd} is readable")
+        ctx.check(authorized(vm, "UNREG01") == "0", "unregistered stick still not authorized")
+
+        vm.plug("usb-kbd", "kbd1")
+        ok = vm.wait_until("ls -l /sys/class/input/ | grep '/usb' | grep -q event", 20)
+        ctx.check(ok, "keyboard authorized by the hid rule and usable as an input device")
+
+        vm.plug("usb-hub", "hub1", port="5")
+        vm.plug_storage("h1", os.path.join(ctx.img, "luks2.img"), serial="UNREG02", port="5.1")
+        wait_usb(ctx, vm, "UNREG02")
+        ctx.check(usb_path(vm, "UNREG02").count(".") == 1, "stick enumerated behind the authorized hub")
+        ctx.check(agent_saw(vm, "UNREG02", "block") and authorized(vm, "UNREG02") == "0",
+                  "unregistered stick behind the hub is blocked")
+        vm.plug_storage("h2", os.path.join(ctx.img, "luks2.img"), serial="REG0001", port="5.2")
+        ok = vm.wait_until("[ $(ls /sys/block | grep -c '^sd') -ge 2 ]", 20)
+        ctx.check(ok, "registered stick behind the hub gets its disk")
+
+        vm.unplug("r1", storage=True)
+        ctx.check(vm.wait_until(f"[ ! -e /sys/block/{sd} ]", 20), "unplugged stick's disk is gone")
+        ctx.check(vm.run("kill -0 $(cat /tmp/mamorid.pid)", check=False)[0] == 0, "mamorid still running")
+    finally:
+        vm.stop()
+
+
+def media_event(vm, kind, text, timeout=30):
+    """Waits for a media-passed/media-failed record whose line contains text."""
+    return vm.wait_until(f"grep '\"{kind}\"' /var/lib/mamori/events.log 2>/dev/null | grep -qF '{text}'", timeout)
+
+
+def scenario_agent_media(ctx):
+    """Registered media: LUKS passes, FAT and foreign LUKS are removed, read-only grant, unplug."""
+    vm = boot_agent(ctx, "agent-media")
+    try:
+        start_agent(ctx, vm)
+        # registered LUKS2 stick with its registered UUID: usable, released by the udev rule
+        vm.plug_storage("ok", os.path.join(ctx.img, "luks2.img"), serial="REG0001")
+        wait_usb(ctx, vm, "REG0001")
+        ctx.check(media_event(vm, "media-passed", "All volumes are encrypted"), "LUKS2 stick passes the check")
+        sd = block_of(vm, "REG0001")
+        ctx.check(sd != "", f"its disk /dev/{sd} stays")
+        ok = vm.wait_until(f"udevadm info /dev/{sd} | grep -q 'MAMORI_PENDING=0'", 20)
+        ctx.check(ok, "udev no longer tags it pending")
+        vm.unplug("ok", storage=True)
+        vm.wait_until(f"[ ! -e /sys/block/{sd} ]", 20)
+
+        # registered serial, unencrypted FAT: storage interface de-authorized, disk gone
+        vm.plug_storage("fat", os.path.join(ctx.img, "fat.img"), serial="REG0002")
+        dev = wait_usb(ctx, vm, "REG0002")
+        ctx.check(media_event(vm, "media-failed", "The medium is not encrypted (found: vfat)"),
+                  "FAT stick fails: 'The medium is not encrypted (found: vfat)'")
+        ctx.check(vm.wait_until(f"[ \"$(cat /sys/bus/usb/devices/{dev}:1.0/authorized)\" = 0 ]", 20),
+                  "its storage interface is de-authorized")
+        ctx.check(vm.wait_until("[ -z \"$(ls /sys/block | grep '^sd')\" ]", 20), "its disk is gone")
+        vm.unplug("fat", storage=True)
+
+        # registered serial, LUKS with a foreign UUID
+        vm.plug_storage("fx", os.path.join(ctx.img, "foreign.img"), serial="REG0003")
+        wait_usb(ctx, vm, "REG0003")
+        ctx.check(media_event(vm, "media-failed", "99999999-8888-4777-8666-555555555555 is not the one"),
+                  "foreign LUKS UUID fails, the record names the UUID")
+        ctx.check(vm.wait_until("[ -z \"$(ls /sys/block | grep '^sd')\" ]", 20), "its disk is gone")
+        vm.unplug("fx", storage=True)
+
+        # MBR + LUKS2 partition with the registered UUID; then a second, unencrypted partition
+        vm.plug_storage("mbr", os.path.join(ctx.img, "mbr-luks.img"), serial="REG0004")
+        wait_usb(ctx, vm, "REG0004")
+        ok = vm.wait_until("ls /sys/block/sd*/sd*1 >/dev/null 2>&1", 20)
+        ctx.check(ok and media_event(vm, "media-passed", "All volumes"), "MBR+LUKS stick passes")
+        sd = block_of(vm, "REG0004")
+        ok = vm.wait_until(f"udevadm info /dev/{sd}1 | grep -q 'MAMORI_PENDING=0'", 20)
+        ctx.check(ok, f"its partition /dev/{sd}1 is released too")
+        vm.unplug("mbr", storage=True)
+        vm.wait_until(f"[ ! -e /sys/block/{sd} ]", 20)
+        vm.plug_storage("mix", os.path.join(ctx.img, "mixed.img"), serial="REG0004")
+        ctx.check(media_event(vm, "media-failed", "Partition 2 is not encrypted"),
+                  "LUKS + FAT partitions fail: 'Partition 2 is not encrypted'")
+        ctx.check(vm.wait_until("[ -z \"$(ls /sys/block | grep '^sd')\" ]", 20), "its disk is gone")
+        vm.unplug("mix", storage=True)
+
+        # read-only grant
+        vm.plug_storage("ro", os.path.join(ctx.img, "mbr-luks.img"), serial="REG0005")
+        wait_usb(ctx, vm, "REG0005")
+        ok = vm.wait_until("grep -c media-passed /var/lib/mamori/events.log | grep -qx 3", 30)
+        sd = block_of(vm, "REG0005")
+        ctx.check(ok and sd != "", "read-only medium passes")
+        ctx.check(vm.out(f"blockdev --getro /dev/{sd}; blockdev --getro /dev/{sd}1") == "1\n1",
+                  "read-only grant: disk and partition are read-only")
+        rc, _ = vm.run(f"dd if=/dev/zero of=/dev/{sd}1 bs=512 count=1 conv=fsync", check=False)
+        ctx.check(rc != 0, "writing to it fails")
+        vm.unplug("ro", storage=True)
+        vm.wait_until(f"[ ! -e /sys/block/{sd} ]", 20)
+
+        # unplugged while the agent is still checking 40 partitions
+        vm.plug_storage("gone", os.path.join(ctx.img, "many.img"), serial="REG0002")
+        ok = vm.wait_until("pid=$(cat /tmp/mamorid.pid); ls -l /proc/$pid/fd | grep -q /dev/sd", 30)
+        ctx.check(ok, "the agent is reading the 40-partition disk")
+        vm.unplug("gone", storage=True)
+        ok = vm.wait_until("! ls -l /proc/$(cat /tmp/mamorid.pid)/fd | grep -q /dev/sd", 60)
+        ctx.check(ok and vm.out("grep -c media-passed /var/lib/mamori/events.log") == "3",
+                  "the check ends and the unplugged disk was not released")
+        ctx.check(vm.run("kill -0 $(cat /tmp/mamorid.pid)", check=False)[0] == 0, "mamorid survives")
+        vm.plug_storage("again", os.path.join(ctx.img, "luks2.img"), serial="REG0001")
+        ok = vm.wait_until("grep -c media-passed /var/lib/mamori/events.log | grep -qx 4", 60)
+        ctx.check(ok, "the next stick is checked and passes")
+    finally:
+        vm.stop()
+
+
+def scenario_agent_restart(ctx):
+    """Sticks present at start are decided before monitoring; a restart keeps decisions."""
+    vm = boot_agent(ctx, "agent-restart")
+    try:
+        vm.plug_storage("r1", os.path.join(ctx.img, "luks2.img"), serial="REG0001")
+        vm.plug_storage("u1", os.path.join(ctx.img, "luks2.img"), serial="UNREG01")
+        wait_usb(ctx, vm, "REG0001")
+        wait_usb(ctx, vm, "UNREG01")
+        ctx.check(authorized(vm, "REG0001") == "0", "without the agent nothing is authorized")
+        start_agent(ctx, vm)
+        ctx.check(agent_saw(vm, "REG0001", "allow"), "present registered stick allowed at start")
+        ctx.check(agent_saw(vm, "UNREG01", "block"), "present unregistered stick blocked at start")
+        ctx.check(vm.wait_until("ls /sys/block | grep -q '^sd'", 20), "registered stick's disk appears")
+        ctx.check(authorized(vm, "UNREG01") == "0", "unregistered stick not authorized")
+        vm.run("kill $(cat /tmp/mamorid.pid); while kill -0 $(cat /tmp/mamorid.pid) 2>/dev/null; do usleep 20000; done")
+        lines = vm.out("wc -l < /var/lib/mamori/events.log")
+        start_agent(ctx, vm)
+        ok = vm.wait_until(f"[ $(wc -l < /var/lib/mamori/events.log) -gt {lines} ]", 20)
+        ctx.check(ok, "restarted agent records the present devices again")
+        ctx.check(authorized(vm, "REG0001") == "1" and authorized(vm, "UNREG01") == "0",
+                  "after the restart: registered authorized, unregistered not")
+        ctx.check(block_of(vm, "REG0001") != "" and block_of(vm, "UNREG01") == "",
+                  "after the restart: only the registered stick has a disk")
+    finally:
+        vm.stop()
+
+
+def scenario_agent_sigkill(ctx):
+    """SIGKILL while a stick is plugged: nothing new opens up (the kernel keeps denying)."""
+    vm = boot_agent(ctx, "agent-sigkill")
+    try:
+        start_agent(ctx, vm)
+        vm.plug_storage("u1", os.path.join(ctx.img, "luks2.img"), serial="UNREG01")
+        wait_usb(ctx, vm, "UNREG01")
+        ctx.check(agent_saw(vm, "UNREG01", "block"), "unregistered stick blocked")
+        vm.run("kill -KILL $(cat /tmp/mamorid.pid); while kill -0 $(cat /tmp/mamorid.pid) 2>/dev/null; do usleep 20000; done")
+        ctx.check(authorized(vm, "UNREG01") == "0", "plugged stick still not authorized after SIGKILL")
+        vm.plug_storage("u2", os.path.join(ctx.img, "fat.img"), serial="UNREG03")
+        vm.plug("usb-kbd", "kbd1")
+        wait_usb(ctx, vm, "UNREG03")
+        ctx.check(authorized(vm, "UNREG03") == "0", "stick plugged after the kill is not authorized")
+        ctx.check(vm.out("ls /sys/block | grep -c '^sd'; true") == "0", "no disk at all")
+        ctx.check(vm.out("cat /sys/bus/usb/devices/usb*/authorized_default | sort -u") == "0",
+                  "root hubs still deny by default")
+    finally:
+        vm.stop()
+
+
+# --- the Debian guest: mamorid installed by meson, run by systemd -------------
+def scenario_debian_unit(ctx):
+    """meson install into a debootstrap'ed Debian; mamorid runs as its systemd unit."""
+    work = os.path.join(ctx.assets, "runs", "debian-unit")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    cache = os.path.join(ctx.args.cache, "debian")
+    subprocess.run([os.path.join(HERE, "mkrootfs.sh"), os.path.dirname(ctx.kernel), cache], check=True)
+    tree = os.path.join(work, "tree")
+    t0 = time.monotonic()
+    subprocess.run(["cp", "-a", "--reflink=auto", os.path.join(cache, "tree"), tree], check=True)
+    subprocess.run(["meson", "install", "-C", ctx.build, "--destdir", tree, "--no-rebuild", "--quiet"],
+                   check=True, stdout=subprocess.DEVNULL)
+    prefix = subprocess.run(["meson", "introspect", ctx.build, "--buildoptions"], check=True,
+                            capture_output=True, text=True).stdout
+    prefix = next(o["value"] for o in __import__("json").loads(prefix) if o["name"] == "prefix")
+    unit = os.path.join(prefix, "lib", "systemd", "system", "mamorid.service")
+    wants = os.path.join(tree, "etc", "systemd", "system", "sysinit.target.wants")
+    os.makedirs(wants, exist_ok=True)
+    os.symlink(unit, os.path.join(wants, "mamorid.service"))
+    policy_dir = os.path.join(tree, prefix.lstrip("/"), "etc", "mamori", "policy.d")
+    os.makedirs(policy_dir, exist_ok=True)
+    with open(os.path.join(policy_dir, "50-vm.yaml"), "w") as f:
+        f.write(POLICY)
+    image = os.path.join(work, "rootfs.ext4")
+    subprocess.run(["mke2fs", "-q", "-t", "ext4", "-d", tree, "-F", image, "1G"], check=True)
+    shutil.rmtree(tree)
+    print(f"# debian-unit: root file system ready in {time.monotonic() - t0:.1f} s", flush=True)
+
+    vm = Machine(ctx.kernel, [ctx.base], work, append="mamori.root=/dev/vda", mem=768,
+                 extra=["-drive", f"file={image},if=virtio,format=raw"])
+    vm.start(240)
+    print(f"# debian-unit: booted in {vm.boot_seconds:.1f} s", flush=True)
+    try:
+        ok = vm.wait_until("systemctl is-active -q mamorid.service", 60)
+        ctx.check(ok, "mamorid.service is active")
+        ctx.check(vm.out("cat /sys/bus/usb/devices/usb*/interface_authorized_default | sort -u") == "0",
+                  "udev rule set interface_authorized_default=0 on the root hubs")
+        vm.plug_storage("u1", os.path.join(ctx.img, "luks2.img"), serial="UNREG01")
+        vm.plug_storage("r1", os.path.join(ctx.img, "luks2.img"), serial="REG0001")
+        wait_usb(ctx, vm, "UNREG01")
+        wait_usb(ctx, vm, "REG0001")
+        ok = vm.wait_until("[ -n \"$(ls /sys/block | grep '^sd')\" ]", 30)
+        ctx.check(ok and block_of(vm, "REG0001") != "", "registered stick's disk appears")
+        ctx.check(authorized(vm, "UNREG01") == "0", "unregistered stick is not authorized")
+        ok = vm.wait_until("journalctl -u mamorid -o cat | grep -q 'released'", 30)
+        ctx.check(ok, "journal: the registered stick passed the media check")
+        vm.plug_storage("f1", os.path.join(ctx.img, "fat.img"), serial="REG0002")
+        ok = vm.wait_until("journalctl -u mamorid -o cat | grep -q 'not encrypted'", 30)
+        ctx.check(ok, "journal: the FAT stick was removed as not encrypted")
+        pid = vm.out("systemctl show -p MainPID --value mamorid")
+        vm.run("systemctl kill -s KILL mamorid.service")
+        ok = vm.wait_until(f"p=$(systemctl show -p MainPID --value mamorid); [ \"$p\" != 0 ] && [ \"$p\" != {pid} ] "
+                           "&& systemctl is-active -q mamorid", 60)
+        ctx.check(ok, "systemd restarts mamorid after SIGKILL")
+        ctx.check(authorized(vm, "UNREG01") == "0" and block_of(vm, "REG0001") != "",
+                  "after the restart: unregistered still blocked, registered disk still there")
+    finally:
+        vm.stop()
+
+
+SCENARIOS = {
+    "kernel-deny": scenario_kernel_deny,
+    "media-kernel": scenario_media_kernel,
+    "agent-usb": scenario_agent_usb,
+    "agent-media": scenario_agent_media,
+    "agent-restart": scenario_agent_restart,
+    "agent-sigkill": scenario_agent_sigkill,
+    "debian-unit": scenario_debian_unit,
+}
+
+
+def prepare(args):
+    """Kernel, images and base initramfs; built once, reused while up to date."""
+    kcache = os.path.join(args.cache, "kernel")
+    assets = os.path.join(args.build, "tests", "vm", "assets")
+    os.makedirs(assets, exist_ok=True)
+    os.makedirs(args.cache, exist_ok=True)
+    with open(os.path.join(assets, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        t0 = time.monotonic()
+        subprocess.run([os.path.join(HERE, "fetch-kernel.sh"), kcache], check=True,
+                       stdout=subprocess.DEVNULL)
+        stamp_src = max(os.path.getmtime(os.path.join(HERE, f)) for f in ("mkimages.sh",))
+        img = os.path.join(assets, "img")
+        if not os.path.exists(os.path.join(img, ".done")) or \
+                os.path.getmtime(os.path.join(img, ".done")) < stamp_src:
+            subprocess.run([os.path.join(HERE, "mkimages.sh"), img], check=True)
+            open(os.path.join(img, ".done"), "w").close()
+        base = os.path.join(assets, "base.cpio")
+        srcs = [os.path.join(HERE, f) for f in ("mkinitramfs.sh", "guest-init.sh", "guest-control.sh")]
+        if not os.path.exists(base) or os.path.getmtime(base) < max(map(os.path.getmtime, srcs)):
+            subprocess.run([os.path.join(HERE, "mkinitramfs.sh"), "--kernel", kcache, "--udevd", base],
+                           check=True)
+        print(f"# assets ready in {time.monotonic() - t0:.1f} s ({assets})", flush=True)
+    return assets, kcache
+
+
+def qemu_unusable():
+    """A reason why QEMU cannot run here, or None."""
+    if not shutil.which("qemu-system-x86_64"):
+        return "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"
+    r = subprocess.run(["qemu-system-x86_64", "-accel", "help"], capture_output=True, text=True)
+    if r.returncode != 0 or "tcg" not in r.stdout:
+        return "qemu-system-x86_64 has no TCG accelerator"
+    return None
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--source", required=True)
+    p.add_argument("--build", required=True)
+    p.add_argument("--cache")
+    p.add_argument("--setup-only", action="store_true")
+    p.add_argument("scenarios", nargs="*")
+    args = p.parse_args()
+    args.cache = args.cache or os.path.join(args.source, "tests", "vm", "cache")
+    why = qemu_unusable()
+    if why:
+        print(f"SKIP: {why}")
+        return SKIP
+    assets, kcache = prepare(args)
+    if args.setup_only:
+        return 0
+    ctx = Ctx(args, assets, kcache)
+    status = 0
+    for name in args.scenarios:
+        t0 = time.monotonic()
+        try:
+            SCENARIOS[name](ctx)
+            print(f"# {name}: passed in {time.monotonic() - t0:.1f} s {ctx.timings}", flush=True)
+        except (Failed, VmError, TimeoutError) as e:
+            print(f"not ok - {name}: {e}", flush=True)
+            run = os.path.join(assets, "runs", name, "console.log")
+            if os.path.exists(run):
+                print(f"# console tail ({run}):")
+                with open(run, errors="replace") as f:
+                    print("".join(f.readlines()[-25:]))
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
