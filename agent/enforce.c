@@ -97,12 +97,22 @@ int enforce_interface(const char *syspath, const char *name, bool allow) {
         return 0;
 }
 
+/* An interface may appear several times in ifs: once per alternate setting whose class differs.
+ * It is allowed only when it is known and every one of its entries is allowed, so an alternate
+ * setting cannot slip a blocked class past the policy. */
 static const PolicyInterfaceDecision *find_interface(const char *name, const PolicyInterface *ifs,
                                                      const PolicyInterfaceDecision *ids, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                if (streq(ifs[i].name, name))
-                        return &ids[i];
-        return NULL;
+        const PolicyInterfaceDecision *found = NULL;
+
+        for (size_t i = 0; i < n; i++) {
+                if (!streq(ifs[i].name, name))
+                        continue;
+                if (!found || ids[i].decision != DECISION_ALLOW)
+                        found = &ids[i];
+                if (found->decision != DECISION_ALLOW)
+                        break;
+        }
+        return found;
 }
 
 static int enforce_interfaces(const char *syspath, const PolicyInterface *ifs,
@@ -184,4 +194,11 @@ int enforce_device(const char *syspath, Decision d, const PolicyInterface *ifs,
         if (attr_is_zero(syspath, "authorized"))
                 return 0;
         return write_attr(syspath, "authorized", "0");
+}
+
+int enforce_block_retrigger(const char *syspath) {
+        assert(syspath);
+
+        log_debug("enforce: %s: asking udev to re-run its rules (change)", syspath);
+        return write_attr(syspath, "uevent", "change");
 }

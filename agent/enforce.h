@@ -27,3 +27,7 @@ int enforce_device(const char *syspath, Decision d, const PolicyInterface *ifs,
 /* Authorizes one interface (authorized=1, then binds it through drivers_probe), or with allow false
  * makes sure it stays unauthorized. name is the interface's kernel name, "1-2:1.0". */
 int enforce_interface(const char *syspath, const char *name, bool allow);
+
+/* Asks udev to run its rules again on a block device node (a "change" uevent), so a medium that
+ * passed the block-layer check loses its pending tag. Returns 0 or a negative errno. */
+int enforce_block_retrigger(const char *syspath);

@@ -87,7 +87,8 @@ static int parse_argv(int argc, char *argv[]) {
                         return r;
         }
         if (optind < argc)
-                return log_error_errno(EINVAL, "%s takes no positional arguments.", program_invocation_short_name);
+                return log_error_errno(EINVAL, "%s takes no positional arguments.",
+                                       program_invocation_short_name);
         return 1;
 }
 

@@ -149,6 +149,7 @@ Manager *manager_free(Manager *m) {
         audit_free(m->audit);
         sd_event_unref(m->event);
         free(m->policy_error);
+        free(m->last_status);
         free(m->policy_dir);
         free(m->state_dir);
         free(m->runtime_dir);
@@ -187,15 +188,25 @@ static void manager_write_state(Manager *m) {
 }
 
 static void manager_notify_status(Manager *m) {
+        _cleanup_free_ char *status = NULL;
         size_t n = 0;
+        int r;
 
         for (Device *d = m->devices; d; d = d->next)
                 n++;
         if (m->policy)
-                (void) sd_notifyf(false, "STATUS=Policy %s%s, %zu USB device(s)", policy_get_version(m->policy),
-                                  m->policy_status == POLICY_STATUS_ERROR ? " (last reload failed)" : "", n);
+                r = asprintf(&status, "STATUS=Policy %s%s, %zu USB device(s)", policy_get_version(m->policy),
+                             m->policy_status == POLICY_STATUS_ERROR ? " (last reload failed)" : "", n);
         else
-                (void) sd_notifyf(false, "STATUS=No valid policy: every device blocked, %zu USB device(s)", n);
+                r = asprintf(&status, "STATUS=No valid policy: every device blocked, %zu USB device(s)", n);
+        if (r < 0)
+                return (void) log_oom();
+        /* Only tell the service manager what changed: no needless wake-ups. */
+        if (streq_ptr(status, m->last_status))
+                return;
+        (void) sd_notify(false, status);
+        free(m->last_status);
+        m->last_status = TAKE_PTR(status);
 }
 
 static PolicyContext manager_context(Manager *m) {
@@ -267,7 +278,8 @@ static void manager_decide_device(Manager *m, Device *dev, bool only_if_changed)
                 log_warning_errno(r, "%s: evaluation failed, the device stays blocked: %m", dev->name);
 
         if (only_if_changed && had && decision_snapshot_equal(&old, dev)) {
-                log_debug("%s: decision unchanged (%s)", dev->name, decision_to_string(dev->decision.decision));
+                log_debug("%s: decision unchanged (%s)", dev->name,
+                          decision_to_string(dev->decision.decision));
                 return;
         }
         if (only_if_changed && had && old.decision != dev->decision.decision)
@@ -316,7 +328,8 @@ static void manager_add_device(Manager *m, struct udev_device *d) {
         r = device_new(d, &dev);
         if (r < 0) {
                 /* Out of memory: the device stays unauthorized (the kernel default). */
-                log_error_errno(r, "%s: cannot track device, it stays blocked: %m", udev_device_get_sysname(d));
+                log_error_errno(r, "%s: cannot track device, it stays blocked: %m",
+                                udev_device_get_sysname(d));
                 return;
         }
         manager_decide_device(m, dev, false);
@@ -328,7 +341,6 @@ static void manager_add_device(Manager *m, struct udev_device *d) {
 
 static void manager_process_interface(Manager *m, struct udev_device *d) {
         struct udev_device *parent;
-        const PolicyInterfaceDecision *id = NULL;
         const char *name = udev_device_get_sysname(d);
         Device *dev = NULL;
         bool allow = false;             /* start from block */
@@ -342,10 +354,13 @@ static void manager_process_interface(Manager *m, struct udev_device *d) {
         else if (dev->decision.decision != DECISION_ALLOW)
                 log_debug("%s: device %s is not allowed, keeping the interface blocked", name, dev->name);
         else {
-                id = device_find_interface(dev, name, NULL);
-                if (!id)
+                const char *rule = NULL;
+
+                /* Every alternate setting of the interface must be allowed (device-usb.h). */
+                if (!device_find_interface(dev, name, NULL))
                         log_debug("%s: interface not in the device's descriptors, keeping it blocked", name);
-                else if (id->decision == DECISION_ALLOW)
+                else if (dev->usb && usb_device_interface_decision(dev->usb, &dev->decision, name, &rule) ==
+                         DECISION_ALLOW)
                         allow = true;
         }
         log_debug("%s: interface %s", name, allow ? "allowed" : "blocked");
@@ -359,14 +374,16 @@ void manager_process_uevent(Manager *m, struct udev_device *d) {
         const char *action = udev_device_get_action(d), *devtype = udev_device_get_devtype(d);
         const char *sysname = udev_device_get_sysname(d);
 
-        if (!action || !devtype || !sysname)
+        if (!action || !sysname)
                 return;
-        log_debug("uevent: %s %s (%s)", action, sysname, devtype);
-
         if (streq_ptr(udev_device_get_subsystem(d), "block")) {
+                /* USB disks of authorized storage: the block-layer check (design decision 3). */
                 media_gate_process_block(m, d);
                 return;
         }
+        if (!devtype)
+                return;
+        log_debug("uevent: %s %s (%s)", action, sysname, devtype);
 
         if (streq(devtype, "usb_interface")) {
                 if (streq(action, "add"))
@@ -501,7 +518,8 @@ static int manager_watch_policy_dir(Manager *m) {
         int r;
 
         r = sd_event_add_inotify(m->event, &m->inotify_source, m->policy_dir,
-                                 IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_ONLYDIR,
+                                 IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE |
+                                 IN_ONLYDIR,
                                  on_policy_dir, m);
         if (r < 0)
                 return log_warning_errno(r, "Cannot watch '%s' (reload with SIGHUP instead), ignoring: %m",
@@ -582,7 +600,8 @@ static int manager_enumerate(Manager *m) {
         /* Sort by the depth of the kernel name, so hubs are decided before what sits behind them. */
         for (size_t i = 1; i < n; i++)
                 for (size_t j = i; j > 0; j--) {
-                        const char *a = udev_device_get_sysname(list[j - 1]), *b = udev_device_get_sysname(list[j]);
+                        const char *a = udev_device_get_sysname(list[j - 1]);
+                        const char *b = udev_device_get_sysname(list[j]);
                         unsigned da = device_name_depth(a), db = device_name_depth(b);
 
                         if (da < db || (da == db && strcmp(a, b) <= 0))

@@ -41,6 +41,7 @@ typedef struct Manager {
         Audit *audit;
         struct NetAgent *net;           /* network guard and quarantine (agent/net-agent.h) */
         char hostname[256];
+        char *last_status;              /* last STATUS= sent to the service manager */
 } Manager;
 
 /* Creates the manager from settings: event loop, signals, watchdog, udev, audit log.

@@ -62,8 +62,7 @@ static int release_node(const Manager *m, const char *syspath) {
                 return -errno;
         close(fd);
 
-        snprintf(uevent, sizeof uevent, "%s/uevent", syspath);
-        return write_string_file(uevent, "change");
+        return enforce_block_retrigger(syspath);
 }
 
 /* Releases the disk and every partition it has now: partitions first, the disk last. */

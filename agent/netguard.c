@@ -21,6 +21,7 @@
 #include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <systemd/sd-journal.h>
 #include <time.h>
 
@@ -36,7 +37,9 @@
 #define NETGUARD_MESSAGE_REVERT_FAILED "e5050e7009384814a5d58f7fdff5b9b5"
 
 #define NETGUARD_FILE_MAX (1024U * 1024U)
-#define NETGUARD_RCVBUF (4 * 1024 * 1024)
+#define NETGUARD_RCVBUF (16 * 1024 * 1024)
+#define NETGUARD_RECORD_BURST 20U                       /* records per window */
+#define NETGUARD_RECORD_WINDOW (10ULL * 1000000ULL)      /* usec */
 #define NETGUARD_NL_REQUEST 1024             /* one request message */
 #define NETGUARD_NL_RECV 32768               /* one read of replies or events */
 
@@ -89,6 +92,7 @@ typedef struct WatchedFile {
         char *baseline;                 /* NULL: absent at start */
         size_t baseline_size;
         char *reported;                 /* last content reported (report mode), to say it once */
+        mode_t mode;                    /* access mode at start, restored with the content */
         sd_event_source *source;
 } WatchedFile;
 
@@ -99,11 +103,13 @@ struct NetGuard {
         char *sysfs;
 
         struct mnl_socket *monitor;
-        struct mnl_socket *request;
+        struct mnl_socket *request;     /* changes (acked) */
+        struct mnl_socket *dumper;      /* dumps */
         unsigned seq;
         sd_event_source *monitor_source;
         char *buf;                      /* replies on the request socket */
         char *mbuf;                     /* events on the monitor socket */
+        char *dbuf;                     /* replies on the dump socket */
 
         Link *links;
         size_t n_links;
@@ -117,7 +123,10 @@ struct NetGuard {
 
         PendingRecord *pending;         /* records of the batch being handled */
         size_t n_pending;
+        uint64_t window_start;          /* record rate limit (CLOCK_MONOTONIC, usec) */
+        unsigned window_count;
 
+        struct Collected *collect;      /* messages of the dump being read */
         bool starting;                  /* taking the baseline: record, do not judge */
         bool reconcile;                 /* re-check baseline routes after this batch */
         unsigned long n_events;
@@ -138,6 +147,7 @@ static void netguard_emit(NetGuard *g, const char *kind, const char *object, con
                 did = strdup(streq(kind, "net-interface") ? _("mamori switched it off.") :
                              streq(kind, "net-route-restored") ? _("mamori put it back.") :
                              streq(kind, "net-file") ? _("mamori restored the approved version.") :
+                             streq(kind, "net-burst") ? _("mamori undid them as well; the system journal has the details.") :
                              _("mamori removed it."));
                 mid = NETGUARD_MESSAGE_REVERTED;
         } else {
@@ -190,8 +200,10 @@ static void netguard_record(NetGuard *g, const char *kind, const char *object, c
         PendingRecord *n, *p;
 
         n = realloc(g->pending, (g->n_pending + 1) * sizeof *g->pending);
-        if (!n)
-                return netguard_emit(g, kind, object, detail, action, error, what);
+        if (!n) {
+                netguard_emit(g, kind, object, detail, action, error, what);
+                return;
+        }
         g->pending = n;
         p = &g->pending[g->n_pending];
         *p = (PendingRecord) { .kind = kind, .action = action, .error = error,
@@ -199,19 +211,60 @@ static void netguard_record(NetGuard *g, const char *kind, const char *object, c
                                .detail = detail ? strdup(detail) : NULL };
         if (!p->object || !p->what || (detail && !p->detail)) {
                 pending_record_done(p);
-                return netguard_emit(g, kind, object, detail, action, error, what);
+                netguard_emit(g, kind, object, detail, action, error, what);
+                return;
         }
         g->n_pending++;
 }
 
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
+}
+
+/* Writes the pending records. A burst (more than NETGUARD_RECORD_BURST records within
+ * NETGUARD_RECORD_WINDOW) is summed up in one record per batch, so that a flood of changes cannot
+ * hold the loop in disk syncs while the reverts wait. */
 static void netguard_flush_records(NetGuard *g) {
+        _cleanup_free_ char *what = NULL;
+        uint64_t now = now_usec();
+        size_t suppressed = 0, failed = 0;
+        NetAction action = NET_ACTION_REPORT;
+
+        if (g->n_pending == 0)
+                return;
+        if (now - g->window_start > NETGUARD_RECORD_WINDOW) {
+                g->window_start = now;
+                g->window_count = 0;
+        }
         for (size_t i = 0; i < g->n_pending; i++) {
                 PendingRecord *p = &g->pending[i];
 
-                netguard_emit(g, p->kind, p->object, p->detail, p->action, p->error, p->what);
+                if (g->window_count < NETGUARD_RECORD_BURST) {
+                        g->window_count++;
+                        netguard_emit(g, p->kind, p->object, p->detail, p->action, p->error, p->what);
+                } else {
+                        log_debug("Not recorded (burst): %s %s", p->kind, p->object);
+                        suppressed++;
+                        if (p->error < 0)
+                                failed++;
+                        if (p->action == NET_ACTION_REVERT)
+                                action = NET_ACTION_REVERT;
+                }
                 pending_record_done(p);
         }
         g->n_pending = 0;
+        if (suppressed == 0)
+                return;
+        if (asprintf(&what, ngettext("%zu more unauthorized network change happened within a few seconds.",
+                                     "%zu more unauthorized network changes happened within a few seconds.",
+                                     suppressed), suppressed) < 0) {
+                log_oom();
+                return;
+        }
+        netguard_emit(g, "net-burst", "", NULL, action, failed > 0 ? -EIO : 0, what);
 }
 
 static NetAction item_action(const NetGuard *g, const NetItem *item) {
@@ -220,24 +273,27 @@ static NetAction item_action(const NetGuard *g, const NetItem *item) {
 
 /* ---- netlink requests (synchronous, on their own socket) ---- */
 
-static int netguard_request(NetGuard *g, struct nlmsghdr *nlh, mnl_cb_t cb, void *userdata) {
-        unsigned portid = mnl_socket_get_portid(g->request);
+/* Sends one request and reads its replies until the ack or the end of the dump. Changes and dumps
+ * use different sockets, so a change made from a dump callback never reads the dump's replies. */
+static int netguard_transact(NetGuard *g, struct mnl_socket *s, char *buf, struct nlmsghdr *nlh,
+                             mnl_cb_t cb, void *userdata) {
+        unsigned portid = mnl_socket_get_portid(s);
         ssize_t n;
         int r;
 
         nlh->nlmsg_seq = ++g->seq;
-        if (!(nlh->nlmsg_flags & NLM_F_DUMP))
-                nlh->nlmsg_flags |= NLM_F_ACK;
-        if (mnl_socket_sendto(g->request, nlh, nlh->nlmsg_len) < 0)
+        if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0)
                 return -errno;
         for (;;) {
-                n = mnl_socket_recvfrom(g->request, g->buf, NETGUARD_NL_RECV);
+                n = mnl_socket_recvfrom(s, buf, NETGUARD_NL_RECV);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
+                        if (errno == EAGAIN)
+                                return -ETIMEDOUT;      /* SO_RCVTIMEO: never hang the loop */
                         return -errno;
                 }
-                r = mnl_cb_run(g->buf, (size_t) n, nlh->nlmsg_seq, portid, cb, userdata);
+                r = mnl_cb_run(buf, (size_t) n, nlh->nlmsg_seq, portid, cb, userdata);
                 if (r < 0 && errno == EPROTO)
                         continue;       /* a late reply to an earlier request: skip it */
                 if (r < 0)
@@ -245,6 +301,11 @@ static int netguard_request(NetGuard *g, struct nlmsghdr *nlh, mnl_cb_t cb, void
                 if (r == MNL_CB_STOP)
                         return 0;
         }
+}
+
+static int netguard_request(NetGuard *g, struct nlmsghdr *nlh, mnl_cb_t cb, void *userdata) {
+        nlh->nlmsg_flags |= NLM_F_ACK;  /* a change answers with an ack or an error */
+        return netguard_transact(g, g->request, g->buf, nlh, cb, userdata);
 }
 
 static int netguard_dump(NetGuard *g, uint16_t type, mnl_cb_t cb) {
@@ -256,7 +317,7 @@ static int netguard_dump(NetGuard *g, uint16_t type, mnl_cb_t cb) {
         nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
         gen = mnl_nlmsg_put_extra_header(nlh, sizeof *gen);
         gen->rtgen_family = AF_UNSPEC;
-        return netguard_request(g, nlh, cb, g);
+        return netguard_transact(g, g->dumper, g->dbuf, nlh, cb, g);
 }
 
 /* ---- links ---- */
@@ -886,17 +947,57 @@ static int netguard_process_message(const struct nlmsghdr *nlh, void *userdata) 
         return MNL_CB_OK;
 }
 
+typedef struct Collected {
+        struct nlmsghdr **msgs;
+        size_t n;
+} Collected;
+
+static int collect_cb(const struct nlmsghdr *nlh, void *userdata) {
+        NetGuard *g = ASSERT_PTR(userdata);
+        Collected *c = g->collect;
+        struct nlmsghdr **n, *copy;
+
+        n = realloc(c->msgs, (c->n + 1) * sizeof *c->msgs);
+        if (!n)
+                return MNL_CB_ERROR;
+        c->msgs = n;
+        copy = malloc(nlh->nlmsg_len);
+        if (!copy)
+                return MNL_CB_ERROR;
+        memcpy(copy, nlh, nlh->nlmsg_len);
+        c->msgs[c->n++] = copy;
+        return MNL_CB_OK;
+}
+
+/* Dumps one kind of object and then handles each as if it had just been announced. The dump is
+ * read to its end first: changing objects while the kernel walks them would make it skip some. */
+static int netguard_dump_process(NetGuard *g, uint16_t type) {
+        Collected c = {};
+        int r;
+
+        g->collect = &c;
+        r = netguard_dump(g, type, collect_cb);
+        g->collect = NULL;
+        for (size_t i = 0; i < c.n; i++) {
+                if (r >= 0)
+                        (void) netguard_process_message(c.msgs[i], g);
+                free(c.msgs[i]);
+        }
+        free(c.msgs);
+        return r;
+}
+
 /* Reads the present state and handles every object as if it had just been announced. */
 static int netguard_sync(NetGuard *g) {
         int r;
 
-        r = netguard_dump(g, RTM_GETLINK, netguard_process_message);
+        r = netguard_dump_process(g, RTM_GETLINK);
         if (r < 0)
                 return r;
-        r = netguard_dump(g, RTM_GETADDR, netguard_process_message);
+        r = netguard_dump_process(g, RTM_GETADDR);
         if (r < 0)
                 return r;
-        return netguard_dump(g, RTM_GETROUTE, netguard_process_message);
+        return netguard_dump_process(g, RTM_GETROUTE);
 }
 
 static int netguard_on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -931,17 +1032,23 @@ static int netguard_on_monitor(sd_event_source *s, int fd, uint32_t revents, voi
 static int netguard_open_netlink(NetGuard *g) {
         unsigned groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
                           RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE;
+        struct timeval timeout = { .tv_sec = 5 };
         int size = NETGUARD_RCVBUF, r;
 
         g->monitor = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
         g->request = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-        if (!g->monitor || !g->request)
+        g->dumper = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+        if (!g->monitor || !g->request || !g->dumper)
                 return -errno;
         /* as root, RCVBUFFORCE goes beyond rmem_max; a burst of changes must not overflow */
-        if (mnl_socket_setsockopt(g->monitor, SO_RCVBUFFORCE, &size, sizeof size) < 0)
-                (void) mnl_socket_setsockopt(g->monitor, SO_RCVBUF, &size, sizeof size);
+        if (setsockopt(mnl_socket_get_fd(g->monitor), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+                (void) setsockopt(mnl_socket_get_fd(g->monitor), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+        if (setsockopt(mnl_socket_get_fd(g->request), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) < 0 ||
+            setsockopt(mnl_socket_get_fd(g->dumper), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) < 0)
+                return -errno;
         if (mnl_socket_bind(g->monitor, groups, MNL_SOCKET_AUTOPID) < 0 ||
-            mnl_socket_bind(g->request, 0, MNL_SOCKET_AUTOPID) < 0)
+            mnl_socket_bind(g->request, 0, MNL_SOCKET_AUTOPID) < 0 ||
+            mnl_socket_bind(g->dumper, 0, MNL_SOCKET_AUTOPID) < 0)
                 return -errno;
         r = sd_event_add_io(g->event, &g->monitor_source, mnl_socket_get_fd(g->monitor), EPOLLIN,
                             netguard_on_monitor, g);
@@ -1016,7 +1123,10 @@ static void netguard_check_file(NetGuard *g, WatchedFile *f) {
                         /* keep a symlink (to the resolver's runtime file) a symlink */
                         if (lstat(f->path, &st) >= 0 && S_ISLNK(st.st_mode) && realpath(f->path, target))
                                 dst = target;
-                        r = write_file_atomic(dst, f->baseline, f->baseline_size, 0644);
+                        r = write_file_atomic(dst, f->baseline, f->baseline_size, f->mode);
+                        /* the agent's umask must not make the file unreadable for everyone else */
+                        if (r >= 0 && chmod(dst, f->mode) < 0)
+                                r = -errno;
                 }
                 if (r < 0)
                         log_warning_errno(r, "Failed to restore '%s': %m", f->path);
@@ -1044,6 +1154,7 @@ static int netguard_on_file_event(sd_event_source *s, const struct inotify_event
 
 static int netguard_watch_file(NetGuard *g, const char *path, const NetItem *item, bool resolver) {
         _cleanup_free_ char *dir = NULL;
+        struct stat st;
         WatchedFile *f;
         char *slash;
         int r;
@@ -1065,6 +1176,7 @@ static int netguard_watch_file(NetGuard *g, const char *path, const NetItem *ite
         *slash = 0;
         f->base = f->path + (slash - dir) + 1;
 
+        f->mode = stat(path, &st) >= 0 ? st.st_mode & 07777 : 0644;
         r = read_full_file(path, NETGUARD_FILE_MAX, &f->baseline, &f->baseline_size);
         if (r < 0 && r != -ENOENT) {
                 free(f->path);
@@ -1139,7 +1251,8 @@ int netguard_new(sd_event *e, const NetPolicy *np, const NetGuardConfig *config,
         g->sysfs = strdup(config && config->sysfs ? config->sysfs : "/sys");
         g->buf = malloc(NETGUARD_NL_RECV);
         g->mbuf = malloc(NETGUARD_NL_RECV);
-        if (!g->sysfs || !g->buf || !g->mbuf)
+        g->dbuf = malloc(NETGUARD_NL_RECV);
+        if (!g->sysfs || !g->buf || !g->mbuf || !g->dbuf)
                 return log_oom();
 
         r = netguard_open_netlink(g);
@@ -1183,9 +1296,12 @@ NetGuard *netguard_free(NetGuard *g) {
                 mnl_socket_close(g->monitor);
         if (g->request)
                 mnl_socket_close(g->request);
+        if (g->dumper)
+                mnl_socket_close(g->dumper);
         sd_event_unref(g->event);
         free(g->buf);
         free(g->mbuf);
+        free(g->dbuf);
         free(g->links);
         free(g->addrs);
         free(g->routes);

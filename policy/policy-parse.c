@@ -548,7 +548,7 @@ int policy_tree_parse(const char *file, const char *data, size_t size, PolicyTre
         return policy_tree_parse_stream(file, data, size, NULL, NULL, ret, reterr);
 }
 
-/* Typed getters and mapping helpers: see policy-internal.h. */
+/* Typed getters and mapping functions: see policy-internal.h. */
 bool policy_node_is_null(const PolicyNode *n) {
         if (!n)
                 return true;

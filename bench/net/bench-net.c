@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bench-net: latency of mamorid's network guard (NET-02) under a burst of unauthorized changes.
  *
- *   bench-net IFNAME MAMORID_PID [COUNT]
+ *   bench-net IFNAME MAMORID_PID [COUNT [paced]]
  *
  * Runs inside the network namespace where mamorid guards IFNAME. Adds COUNT addresses
  * 169.254.200.0/32 … (none allowed by the benchmark's policy) as fast as the kernel takes them,
  * and measures for each the time from the kernel's acknowledgement of the RTM_NEWADDR (the moment
  * the address exists and the event is sent) to the RTM_DELADDR that shows mamorid removed it.
- * Prints p50/p90/p99/max and the CPU time mamorid used during the burst (/proc/PID/stat). */
+ * Prints p50/p90/p99/max and the CPU time mamorid used during the burst (/proc/PID/stat).
+ * With "paced", each change waits for the revert of the one before (latency without queueing). */
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +113,7 @@ int main(int argc, char **argv) {
         uint64_t *lat, t0, t1;
         double cpu0, cpu1;
         long pid;
+        bool paced;
         int size = 8 * 1024 * 1024;
 
         if (argc < 3)
@@ -118,6 +121,7 @@ int main(int argc, char **argv) {
         ifindex = if_nametoindex(argv[1]);
         pid = atol(argv[2]);
         count = argc > 3 ? (unsigned) atoi(argv[3]) : 1000;
+        paced = argc > 4 && strcmp(argv[4], "paced") == 0;
         if (!ifindex || count == 0 || count > MAX_COUNT)
                 return fprintf(stderr, "bad interface or count\n"), 2;
 
@@ -152,6 +156,8 @@ int main(int argc, char **argv) {
                         return perror("add address"), 1;
                 added[i] = now_ns();
                 drain(mon, 0);
+                while (paced && !removed[i] && now_ns() - added[i] < 5000000000ULL)
+                        drain(mon, 100);
         }
         while (n_removed < count) {
                 unsigned before = n_removed;
@@ -170,6 +176,7 @@ int main(int argc, char **argv) {
                 else if (removed[i])
                         lat[n_lat++] = 0;       /* removed before our ack was read */
         qsort(lat, n_lat, sizeof *lat, cmp_u64);
+        printf("%s: ", paced ? "paced (one at a time)" : "burst");
         printf("changes: %u, reverted: %u, burst wall time: %.1f ms\n", count, n_lat, (double) (t1 - t0) / 1e6);
         if (n_lat > 0)
                 printf("event-to-revert latency: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms\n",

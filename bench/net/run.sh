@@ -1,20 +1,25 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# bench/net/run.sh MAMORID [COUNT]: runs mamorid in a throw-away network namespace with a policy
+# bench/net/run.sh MAMORID [COUNT [paced]]: runs mamorid in a throw-away network namespace with a policy
 # whose `addresses` allow only 169.254.10.0/24, then bench-net adds COUNT (default 1000) other
 # link-local addresses in a burst and reports how fast mamorid removed them. Needs root.
 set -euo pipefail
 MAMORID=$(realpath "$1")
 COUNT=${2:-1000}
+MODE=${3:-burst}
 HERE=$(cd "$(dirname "$0")" && pwd)
 NS=mamori-bench$$ PEER=mamori-benchp$$
 T=$(mktemp -d /tmp/mamori-bench.XXXXXX)
 PID=
 cleanup() {
-        [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+        if [ -n "$PID" ] && kill "$PID" 2>/dev/null; then
+                for _ in $(seq 500); do kill -0 "$PID" 2>/dev/null || break; sleep 0.02; done
+                kill -9 "$PID" 2>/dev/null; wait "$PID" 2>/dev/null
+        fi
         ip netns del "$NS" 2>/dev/null; ip netns del "$PEER" 2>/dev/null; rm -rf "$T"
 }
 trap cleanup EXIT
+trap "exit 1" TERM INT HUP
 
 ${CC:-cc} -O2 -Wall -o "$T/bench-net" "$HERE/bench-net.c" -lmnl
 ip netns add "$NS"; ip netns add "$PEER"
@@ -38,5 +43,4 @@ PID=$!
 for _ in $(seq 500); do grep -q 'Network guard started' "$T/log" && break; sleep 0.02; done
 grep -q 'Network guard started' "$T/log" || { cat "$T/log"; exit 1; }
 echo "kernel $(uname -r), $(nproc) CPUs, $COUNT changes"
-ip netns exec "$NS" "$T/bench-net" base0 "$PID" "$COUNT" || true
-[ -n "${KEEP_LOG:-}" ] && { grep -v "was added to interface" "$T/log" | tail -20; ip -n "$NS" -4 -o addr | wc -l; }
+ip netns exec "$NS" "$T/bench-net" base0 "$PID" "$COUNT" "$MODE"

@@ -21,13 +21,22 @@ NS=mamori-t$$
 PEER=mamori-p$$
 T=$(mktemp -d /tmp/mamori-netns.XXXXXX)
 DRV_PID=
+# stop_pid PID: SIGTERM, then SIGKILL if it has not exited within 10 s.
+stop_pid() {
+        local i
+        kill "$1" 2>/dev/null || return 0
+        for i in $(seq 500); do kill -0 "$1" 2>/dev/null || break; sleep 0.02; done
+        kill -9 "$1" 2>/dev/null
+        wait "$1" 2>/dev/null
+}
 cleanup() {
-        [ -n "$DRV_PID" ] && kill "$DRV_PID" 2>/dev/null && wait "$DRV_PID" 2>/dev/null
+        [ -n "$DRV_PID" ] && stop_pid "$DRV_PID"
         ip netns del "$NS" 2>/dev/null
         ip netns del "$PEER" 2>/dev/null
         rm -rf "$T"
 }
 trap cleanup EXIT
+trap "exit 1" TERM INT HUP
 ip netns add "$NS" 2>/dev/null || skip "'ip netns add' is not available here"
 ip netns add "$PEER" || skip "cannot add a second network namespace"
 ip -n "$PEER" link set lo up
@@ -87,6 +96,7 @@ setup_net() {
         printf 'nameserver 169.254.10.53\n' > "$T/etc/resolv.conf"
         printf 'nameserver 169.254.10.53\n' > "$T/run/resolv.conf"
         printf '127.0.0.1 localhost\n169.254.10.80 intranet.city.example\n' > "$T/etc/hosts"
+        chmod 644 "$T/etc/resolv.conf" "$T/run/resolv.conf" "$T/etc/hosts"
         cp "$T/etc/resolv.conf" "$T/resolv.baseline"
         cp "$T/etc/hosts" "$T/hosts.baseline"
 }
@@ -123,18 +133,23 @@ EOF
 }
 
 start_guard() {
+        local mask
         : > "$T/log"
+        mask=$(umask)
+        umask 027       # as in mamorid.service (UMask=0027)
         ip netns exec "$NS" env MAMORI_RESOLV_CONF="$T/etc/resolv.conf" \
                 MAMORI_RESOLVER_RUNTIME="$T/run/resolv.conf" MAMORI_HOSTS="$T/etc/hosts" \
                 "$MAMORID" --policy-dir "$T/policy" --state-dir "$T/state" --runtime-dir "$T/runtime" \
                 > "$T/log" 2>&1 &
         DRV_PID=$!
+        umask "$mask"
         wait_until 20 grep -q 'Network guard started' "$T/log" || fail "mamorid did not start its network guard"
 }
 
 stop_guard() {
         kill "$DRV_PID"
-        wait "$DRV_PID"
+        wait_until 10 eval '! kill -0 "$DRV_PID" 2>/dev/null' || fail "mamorid did not stop on SIGTERM"
+        wait "$DRV_PID" || fail "mamorid exited with an error"
         DRV_PID=
 }
 
@@ -189,7 +204,7 @@ route-link-flap)
         ip -n "$NS" link set base0 down
         ip -n "$NS" link set base0 up
         wait_until 10 only_default "default via 169.254.10.254 dev base0" || fail "route not restored after link flap"
-        has_record '"kind":"net-route-restored"' || fail "no record of the restore"
+        wait_until 10 has_record '"kind":"net-route-restored"' || fail "no record of the restore"
         pass "default route restored after the link went down and up"
         ;;
 allowed-change)
@@ -212,6 +227,7 @@ resolver-restored)
         printf 'nameserver 169.254.66.66\n' > "$T/etc/resolv.conf"
         wait_until 10 has_record '"kind":"net-file"' || fail "no record for resolv.conf"
         wait_until 10 same_file "$T/etc/resolv.conf" "$T/resolv.baseline" || fail "resolv.conf not restored"
+        [ "$(stat -c %a "$T/etc/resolv.conf")" = 644 ] || fail "the restored resolv.conf lost its mode"
         sed -i 's/169.254.10.53/169.254.66.66/' "$T/run/resolv.conf"
         wait_until 10 has_record '"kind":"net-file"' 2 || fail "no record for the runtime file"
         wait_until 10 same_file "$T/run/resolv.conf" "$T/resolv.baseline" || fail "runtime file not restored"

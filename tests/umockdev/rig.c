@@ -277,10 +277,19 @@ char *rig_add_interface(Rig *r, const char *dev_syspath, const char *name, uint8
         return syspath;
 }
 
-void rig_uevent(Rig *r, const char *syspath, const char *action) {
-        umockdev_testbed_uevent(r->tb, syspath, action);
-        while (g_main_context_iteration(NULL, FALSE))
+/* Reads what the agent sent to NOTIFY_SOCKET since READY=1 (STATUS=…), so its queue never fills. */
+static void drain_notify(void) {
+        char buf[4096];
+
+        if (!rig_current || rig_current->notify_fd < 0)
+                return;
+        while (recv(rig_current->notify_fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
                 ;
+}
+
+void rig_uevent(Rig *r, const char *syspath, const char *action) {
+        drain_notify();
+        umockdev_testbed_uevent(r->tb, syspath, action);
 }
 
 static int open_notify_socket(Rig *r) {
@@ -408,6 +417,7 @@ const char *rig_attr(const char *syspath, const char *attr) {
 static void sleep_step(void) {
         struct timespec ts = { .tv_nsec = WAIT_STEP_MS * 1000000L };
 
+        drain_notify();
         /* Bounded retry on a condition (testbed files raise no inotify events). */
         nanosleep(&ts, NULL);
 }

@@ -538,7 +538,7 @@ static int count_lines(const char *path, const char *a, const char *b) {
 }
 
 #ifndef FLAP_ROUNDS
-#define FLAP_ROUNDS 5
+#define FLAP_ROUNDS 12
 #endif
 
 static int test_flapping(Rig *r) {

@@ -521,11 +521,9 @@ static void test_many_media(void **state) {
                 assert_null(policy_find_medium(p, (uint16_t) (i % 7), 0x5581, serial, &ctx));
         }
         t2 = now_ms();
+        /* Correctness only: speed is measured in bench/, never asserted here. */
         printf("# %zu media (%zu bytes): load %.1f ms, %zu lookups %.1f ms\n", n, len, t1 - t0, 2 * n, t2 - t1);
         assert_int_equal(policy_get_n_media(p), n);
-        /* generous bounds so sanitizer builds pass; see the printed figures for the real cost */
-        assert_true(t1 - t0 < 5000.0);
-        assert_true(t2 - t1 < 5000.0);
         policy_free(p);
 }
 

@@ -67,8 +67,8 @@ if [ "$udevd" = 1 ]; then
         ln -sf /bin/udevadm "$stage/lib/systemd/systemd-udevd"
         mkdir -p "$stage/lib/udev"
         cp -a /lib/udev/rules.d "$stage/lib/udev/"
-        for helper in ata_id scsi_id cdrom_id; do
-                [ -x "/lib/udev/$helper" ] && put_exe "/lib/udev/$helper" "/lib/udev/$helper"
+        for prog in ata_id scsi_id cdrom_id; do
+                [ -x "/lib/udev/$prog" ] && put_exe "/lib/udev/$prog" "/lib/udev/$prog"
         done
 fi
 for b in "${bins[@]}"; do

@@ -479,7 +479,11 @@ def scenario_agent_sigkill(ctx):
 
 # --- the Debian guest: mamorid installed by meson, run by systemd -------------
 def scenario_debian_unit(ctx):
-    """meson install into a debootstrap'ed Debian; mamorid runs as its systemd unit."""
+    """meson install into a debootstrap'ed Debian; mamorid runs as its systemd unit.
+
+    Not yet in the meson suite: the guest boots, mamorid.service is active and the udev rule
+    applies, but a stick hot-plugged there disconnects about 50 ms after enumeration and is
+    never seen by the agent (under investigation). Run by hand: vm-test.py ... debian-unit"""
     work = os.path.join(ctx.assets, "runs", "debian-unit")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
@@ -507,11 +511,11 @@ def scenario_debian_unit(ctx):
     print(f"# debian-unit: root file system ready in {time.monotonic() - t0:.1f} s", flush=True)
 
     vm = Machine(ctx.kernel, [ctx.base], work, append="mamori.root=/dev/vda", mem=768,
-                 extra=["-drive", f"file={image},if=virtio,format=raw"])
+                 extra=["-drive", f"file={image},if=virtio,format=raw,snapshot=on"])
     vm.start(240)
     print(f"# debian-unit: booted in {vm.boot_seconds:.1f} s", flush=True)
     try:
-        ok = vm.wait_until("systemctl is-active -q mamorid.service", 60)
+        ok = vm.wait_until("[ -e /sys/bus/usb/devices/usb2 ] && systemctl is-active -q mamorid.service", 60)
         ctx.check(ok, "mamorid.service is active")
         ctx.check(vm.out("cat /sys/bus/usb/devices/usb*/interface_authorized_default | sort -u") == "0",
                   "udev rule set interface_authorized_default=0 on the root hubs")
