@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include "device-usb.h"
+#include "i18n.h"
 #include "fileio.h"
 #include "macro.h"
 #include "usb-descriptors.h"
@@ -287,4 +288,36 @@ Decision usb_device_interface_decision(const UsbDevice *u, const PolicyDecision 
         if (ret_rule)
                 *ret_rule = rule;
         return found ? decision : DECISION_BLOCK;
+}
+
+const char *usb_decision_reason_text(const PolicyDecision *d) {
+        if (!d)
+                return _("The device's identity could not be read, so it was blocked.");
+
+        switch (d->reason) {
+        case REASON_NO_POLICY:
+                return _("No valid security policy is loaded, so every new device is blocked.");
+        case REASON_NO_RULE_MATCHED:
+                return _("This device is not registered or permitted by the security policy.");
+        case REASON_AUDIT_ONLY:
+                return _("The security policy would block this device; it is allowed for now "
+                         "(audit-only mode) and the use is recorded.");
+        case REASON_RULE_MATCHED:
+                switch (d->decision) {
+                case DECISION_ALLOW:
+                        return _("The security policy permits this device.");
+                case DECISION_BLOCK:
+                        return _("The security policy does not permit this kind of device.");
+                case DECISION_REJECT:
+                        return _("The security policy forbids this device; it was disconnected.");
+                case _DECISION_MAX:
+                case _DECISION_INVALID:
+                        break;
+                }
+                break;
+        case _DECISION_REASON_MAX:
+        case _DECISION_REASON_INVALID:
+                break;
+        }
+        return _("The device was blocked.");
 }

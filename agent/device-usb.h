@@ -45,3 +45,8 @@ UsbDevice *usb_device_free(UsbDevice *u);
  * rule of the deciding entry (the first blocking one, else the first one), or NULL. */
 Decision usb_device_interface_decision(const UsbDevice *u, const PolicyDecision *d, const char *name,
                                        const char **ret_rule);
+
+/* The staff-facing sentence (translated through gettext) explaining a decision; d NULL means the
+ * device's identity could not be read. Shared by mamorid and `mamorictl policy test`, so staff and
+ * administrators read the same words. */
+const char *usb_decision_reason_text(const PolicyDecision *d);

@@ -109,33 +109,5 @@ const char *device_reason_code(const Device *dev) {
 }
 
 const char *device_reason_text(const Device *dev) {
-        if (!dev->usb)
-                return _("The device's identity could not be read, so it was blocked.");
-
-        switch (dev->decision.reason) {
-        case REASON_NO_POLICY:
-                return _("No valid security policy is loaded, so every new device is blocked.");
-        case REASON_NO_RULE_MATCHED:
-                return _("This device is not registered or permitted by the security policy.");
-        case REASON_AUDIT_ONLY:
-                return _("The security policy would block this device; it is allowed for now "
-                         "(audit-only mode) and the use is recorded.");
-        case REASON_RULE_MATCHED:
-                switch (dev->decision.decision) {
-                case DECISION_ALLOW:
-                        return _("The security policy permits this device.");
-                case DECISION_BLOCK:
-                        return _("The security policy does not permit this kind of device.");
-                case DECISION_REJECT:
-                        return _("The security policy forbids this device; it was disconnected.");
-                case _DECISION_MAX:
-                case _DECISION_INVALID:
-                        break;
-                }
-                break;
-        case _DECISION_REASON_MAX:
-        case _DECISION_REASON_INVALID:
-                break;
-        }
-        return _("The device was blocked.");
+        return usb_decision_reason_text(dev->usb ? &dev->decision : NULL);
 }

@@ -104,34 +104,9 @@ static int device_open(struct udev *udev, const char *spec, struct udev_device *
         return 0;
 }
 
-/* The same sentences the agent shows staff, so the catalogue translates both. */
+/* The same sentences the agent shows staff (agent/device-usb.c). */
 static const char *reason_text(const PolicyDecision *d) {
-        switch (d->reason) {
-        case REASON_NO_POLICY:
-                return _("No valid security policy is loaded, so every new device is blocked.");
-        case REASON_NO_RULE_MATCHED:
-                return _("This device is not registered or permitted by the security policy.");
-        case REASON_AUDIT_ONLY:
-                return _("The security policy would block this device; it is allowed for now "
-                         "(audit-only mode) and the use is recorded.");
-        case REASON_RULE_MATCHED:
-                switch (d->decision) {
-                case DECISION_ALLOW:
-                        return _("The security policy permits this device.");
-                case DECISION_BLOCK:
-                        return _("The security policy does not permit this kind of device.");
-                case DECISION_REJECT:
-                        return _("The security policy forbids this device; it was disconnected.");
-                case _DECISION_MAX:
-                case _DECISION_INVALID:
-                        break;
-                }
-                break;
-        case _DECISION_REASON_MAX:
-        case _DECISION_REASON_INVALID:
-                break;
-        }
-        return _("The device was blocked.");
+        return usb_decision_reason_text(d);
 }
 
 static void hex(char *buf, size_t size, unsigned v, int width) {

@@ -10,7 +10,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$src"
 rc=0
-grep -l '_("' agent/*.c cli/*.c common/*.c 2>/dev/null | sort > "$tmp/marked" || true
+grep -lE '(^|[^A-Za-z0-9_])(N?_|ngettext)\("' agent/*.c cli/*.c common/*.c 2>/dev/null | sort > "$tmp/marked" || true
 while read -r f; do
         if ! grep -qx "$f" po/POTFILES; then
                 echo "$f uses _() but is not listed in po/POTFILES"
