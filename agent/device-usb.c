@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "device-usb.h"
 #include "i18n.h"
 #include "fileio.h"
 #include "macro.h"
+#include "sha256.h"
 #include "usb-descriptors.h"
 
 /* The descriptors of a device are at most a few KiB; 255 configurations of 64 KiB is the
@@ -84,12 +84,11 @@ static ConnectType read_connect_type(const char *syspath) {
 }
 
 static int sha256_hex(const void *data, size_t size, char **ret) {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned n = 0;
+        uint8_t md[SHA256_DIGEST_SIZE];
+        unsigned n = SHA256_DIGEST_SIZE;
         char *hex;
 
-        if (EVP_Digest(data, size, md, &n, EVP_sha256(), NULL) != 1 || n != 32)
-                return -EIO;
+        sha256(data, size, md);
         hex = malloc(n * 2 + 1);
         if (!hex)
                 return -ENOMEM;

@@ -73,6 +73,7 @@ void net_agent_set_policy(NetAgent *n, const Policy *p) {
                 .resolver_runtime = getenv("MAMORI_RESOLVER_RUNTIME"),
                 .hosts = getenv("MAMORI_HOSTS"),
                 .sysfs = getenv("MAMORI_SYSFS"),
+                .config_dirs = getenv("MAMORI_NET_CONFIG_DIRS"),
         };
         int r;
 

@@ -8,7 +8,10 @@
  * What exists when netguard_new() runs is the baseline: those interfaces, addresses and default
  * routes stay (except radios when wireless is not allowed), and a baseline default route that
  * disappears is put back. The kernel sends no RTM_DELROUTE when a link going down flushes its
- * routes, so the baseline routes are re-checked after every link, address and route event. */
+ * routes, so the baseline routes are re-checked after every link, address and route event.
+ *
+ * The network configuration files of NetworkManager, ifupdown and netplan are watched too; a file
+ * created, changed or deleted there is reported ("net-config" records), never reverted. */
 
 #include <stdbool.h>
 
@@ -21,7 +24,8 @@ typedef struct NetGuard NetGuard;
 
 /* One thing the guard saw and what it did about it. Strings live during the callback only. */
 typedef struct NetGuardEvent {
-        const char *kind;       /* "net-interface", "net-address", "net-route", "net-route-restored", "net-file" */
+        const char *kind;       /* "net-interface", "net-address", "net-route", "net-route-restored", "net-file",
+                                 * "net-config" */
         const char *object;     /* interface name, address, gateway or file path */
         const char *detail;     /* interface type and driver, the interface of an address, ... */
         NetAction action;       /* what the policy asked for */
@@ -39,13 +43,23 @@ typedef struct NetGuardCallbacks {
 } NetGuardCallbacks;
 
 /* Paths the guard reads and watches; NULL fields take the defaults (/etc/resolv.conf,
- * /run/systemd/resolve/resolv.conf, /etc/hosts, /sys). Tests point them elsewhere. */
+ * /run/systemd/resolve/resolv.conf, /etc/hosts, /sys, NETGUARD_CONFIG_DIRS). Tests point them
+ * elsewhere. */
 typedef struct NetGuardConfig {
         const char *resolv_conf;
         const char *resolver_runtime;
         const char *hosts;
         const char *sysfs;
+        /* Network configuration places, colon-separated. An entry ending in '/' or naming a
+         * directory covers every file in that directory; any other entry is one file. Places
+         * whose directory does not exist are skipped. */
+        const char *config_dirs;
 } NetGuardConfig;
+
+#define NETGUARD_CONFIG_DIRS \
+        "/etc/NetworkManager/system-connections/:/run/NetworkManager/system-connections/:" \
+        "/etc/network/interfaces:/etc/network/interfaces.d/:" \
+        "/etc/netplan/:/run/netplan/:/lib/netplan/"
 
 /* Takes the baseline, enforces what must hold from the start (radios off unless allowed) and
  * starts watching. np must outlive the guard. config and cb may be NULL.

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "device-usb.h"
 #include "fileio.h"
 #include "i18n.h"
 #include "json-read.h"
@@ -95,6 +96,25 @@ static void print_nested(const JsonValue *row) {
         }
 }
 
+/* A device's reason in the reader's language: the agent records a reason code, and the sentence is
+ * rendered here, so staff read it in Japanese whatever locale the agent runs in. */
+static void print_reason(const JsonValue *row) {
+        const JsonValue *code = json_object_get(row, "reason"), *decision = json_object_get(row, "decision");
+        PolicyDecision d = {};
+
+        if (!code || code->type != JSON_STRING || !decision || decision->type != JSON_STRING)
+                return;
+        if (streq(code->text, "identity-unreadable")) {
+                printf("    %s\n", usb_decision_reason_text(NULL));
+                return;
+        }
+        d.reason = decision_reason_from_string(code->text);
+        d.decision = decision_from_string(decision->text);
+        if (d.reason < 0 || d.decision < 0)
+                return;
+        printf("    %s\n", usb_decision_reason_text(&d));
+}
+
 static void print_table(const char *title, const JsonValue *a) {
         const char *cols[TABLE_COLUMNS_MAX];
         size_t width[TABLE_COLUMNS_MAX], n;
@@ -124,8 +144,10 @@ static void print_table(const char *title, const JsonValue *a) {
                         printf("%-*s ", (int) width[c], json_is_scalar(v) ? scalar_text(v) : "-");
                 }
                 printf("\n");
-                if (a->items[i]->type == JSON_OBJECT)
+                if (a->items[i]->type == JSON_OBJECT) {
+                        print_reason(a->items[i]);
                         print_nested(a->items[i]);
+                }
         }
 }
 

@@ -197,7 +197,7 @@ struct PolicyMedium {
 struct Policy {
         char **files;                   /* file names as given, in reading order (error positions) */
         size_t n_files;
-        void *sha;                      /* EVP_MD_CTX * over name NUL content NUL */
+        void *sha;                      /* Sha256Ctx * over name NUL content NUL */
 
         bool has_meta;
         const char *meta_file;

@@ -6,13 +6,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "fileio.h"
 #include "policy-internal.h"
+#include "sha256.h"
 
 /* Frees a NULL-terminated array of strings; accepts NULL. */
 void policy_strv_free(char **l) {
@@ -69,7 +69,7 @@ Policy *policy_free(Policy *p) {
         for (size_t i = 0; i < p->n_files; i++)
                 free(p->files[i]);
         free(p->files);
-        EVP_MD_CTX_free(p->sha);
+        free(p->sha);
         free(p->name);
         free(p->version_label);
         free(p->version);
@@ -90,11 +90,12 @@ int policy_new(Policy **ret) {
         if (!p)
                 return -ENOMEM;
         p->hide_serials = true;
-        p->sha = EVP_MD_CTX_new();
-        if (!p->sha || EVP_DigestInit_ex(p->sha, EVP_sha256(), NULL) != 1) {
+        p->sha = malloc(sizeof(Sha256Ctx));
+        if (!p->sha) {
                 policy_free(p);
                 return -ENOMEM;
         }
+        sha256_init(p->sha);
         *ret = p;
         return 0;
 }
@@ -133,10 +134,9 @@ static int add_buffer_full(Policy *p, const char *display, const char *digest_na
                 return r;
         }
 
-        if (EVP_DigestUpdate(p->sha, digest_name, strlen(digest_name) + 1) != 1 ||
-            EVP_DigestUpdate(p->sha, data ?: "", size) != 1 ||
-            EVP_DigestUpdate(p->sha, "", 1) != 1)
-                return -ENOMEM;
+        sha256_update(p->sha, digest_name, strlen(digest_name) + 1);
+        sha256_update(p->sha, data ?: "", size);
+        sha256_update(p->sha, "", 1);
 
         r = policy_tree_parse_stream(name, data, size, policy_add_stream_item, p, &t, reterr);
         if (r < 0)
@@ -255,12 +255,10 @@ static int build_media_index(Policy *p, PolicyError *reterr) {
 }
 
 static int build_version(Policy *p) {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned md_len = 0;
+        uint8_t md[SHA256_DIGEST_SIZE];
         char hex[13];
 
-        if (EVP_DigestFinal_ex(p->sha, md, &md_len) != 1 || md_len < 6)
-                return -ENOMEM;
+        sha256_final(p->sha, md);
         for (size_t i = 0; i < 6; i++)
                 snprintf(hex + 2 * i, 3, "%02x", md[i]);
         if (asprintf(&p->version, "%s@%s", p->version_label ?: "unversioned", hex) < 0) {

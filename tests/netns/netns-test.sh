@@ -92,7 +92,7 @@ setup_net() {
         ip -n "$NS" addr add fd00:10::1/64 dev base0 nodad
         ip -n "$NS" route add default via 169.254.10.254 dev base0
         ip -n "$NS" -6 route add default via fd00:10::fe dev base0
-        mkdir -p "$T/etc" "$T/run" "$T/state" "$T/runtime" "$T/policy"
+        mkdir -p "$T/etc" "$T/run" "$T/state" "$T/runtime" "$T/policy" "$T/nm"
         printf 'nameserver 169.254.10.53\n' > "$T/etc/resolv.conf"
         printf 'nameserver 169.254.10.53\n' > "$T/run/resolv.conf"
         printf '127.0.0.1 localhost\n169.254.10.80 intranet.city.example\n' > "$T/etc/hosts"
@@ -139,6 +139,7 @@ start_guard() {
         umask 027       # as in mamorid.service (UMask=0027)
         ip netns exec "$NS" env MAMORI_RESOLV_CONF="$T/etc/resolv.conf" \
                 MAMORI_RESOLVER_RUNTIME="$T/run/resolv.conf" MAMORI_HOSTS="$T/etc/hosts" \
+                MAMORI_NET_CONFIG_DIRS="$T/nm/:$T/absent/:$T/etc/interfaces" \
                 "$MAMORID" --policy-dir "$T/policy" --state-dir "$T/state" --runtime-dir "$T/runtime" \
                 > "$T/log" 2>&1 &
         DRV_PID=$!
@@ -242,6 +243,26 @@ hosts-restored)
         wait_until 10 same_file "$T/etc/hosts" "$T/hosts.baseline" || fail "hosts not restored"
         grep -q 'host name file' "$EVENTS" || fail "staff wording missing"
         pass "hosts file restored"
+        ;;
+config-reported)
+        # NetworkManager connection files are reported, never rewritten (CFG-01); a missing
+        # directory among the watched places ($T/absent) is skipped
+        setup_net; write_policy revert; start_guard
+        conn=$T/nm/rogue.nmconnection
+        printf '[connection]\nid=rogue\ntype=wifi\n' > "$conn"
+        wait_until 10 has_record '"detail":"created"' || fail "no record for the new connection file"
+        printf '[wifi]\nssid=free-hotspot\n' >> "$conn"
+        wait_until 10 has_record '"detail":"changed"' || fail "no record for the edited connection file"
+        printf '[connection]\nid=rogue\ntype=wifi\n[wifi]\nssid=free-hotspot\n' > "$T/conn.expected"
+        same_file "$conn" "$T/conn.expected" || fail "the connection file was not left as written"
+        rec=$(grep '"kind":"net-config"' "$EVENTS")
+        [ "$(grep -c . <<< "$rec")" = 2 ] || fail "expected exactly two net-config records"
+        grep -q '"object":"'"$conn"'"' <<< "$rec" || fail "the record does not name the file"
+        grep -q '"result":"reported"' <<< "$rec" || fail "the record does not say reported"
+        grep -q 'rogue.nmconnection was created' <<< "$rec" || fail "staff wording (created) missing"
+        grep -q 'rogue.nmconnection was changed' <<< "$rec" || fail "staff wording (changed) missing"
+        grep -q 'reported it to the security office' <<< "$rec" || fail "staff wording (reported) missing"
+        pass "connection file created and edited: reported, left as written"
         ;;
 audit-only)
         setup_net; write_policy report; start_guard

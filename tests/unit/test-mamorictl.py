@@ -132,7 +132,8 @@ class CtlTest(unittest.TestCase):
                  'decision': 'allow', 'rule': 'kobe-registered-media', 'medium': 'USB-001',
                  'interfaces': [{'interface': '1-2:1.0', 'class': '08', 'decision': 'allow',
                                  'rule': 'kobe-registered-media'}]},
-                {'device': '1-3', 'vendor': '046d', 'product': 'c31c', 'decision': 'block', 'rule': None},
+                {'device': '1-3', 'vendor': '046d', 'product': 'c31c', 'decision': 'block', 'rule': None,
+                 'reason': 'no-rule-matched'},
             ],
         }
         text = json.dumps(state, ensure_ascii=True)
@@ -144,6 +145,8 @@ class CtlTest(unittest.TestCase):
         self.assertRegex(p.stdout, r'1-2 +0781 +5581 .*allow +kobe-registered-media +USB-001')
         self.assertRegex(p.stdout, r'1-3 +046d +c31c .*block')
         self.assertIn('1-2:1.0', p.stdout)
+        # the reason is rendered from its code in the reader's language, under the device's row
+        self.assertRegex(p.stdout, r'1-3 .*block[^\n]*\n +This device is not registered or permitted')
         p = ctl('status', '--json', '--runtime-dir', self.tmp)
         self.assertEqual(p.returncode, 0)
         self.assertEqual(json.loads(p.stdout), state)
