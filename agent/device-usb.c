@@ -262,31 +262,37 @@ int usb_device_new_from_udev(struct udev_device *d, UsbDevice **ret) {
         return 0;
 }
 
-Decision usb_device_interface_decision(const UsbDevice *u, const PolicyDecision *d, const char *name,
-                                       const char **ret_rule) {
+Decision usb_interfaces_decision(const PolicyInterface *ifs, const PolicyInterfaceDecision *ids, size_t n,
+                                 const char *name, const char **ret_rule) {
         Decision decision = DECISION_BLOCK;
         const char *rule = NULL;
         bool found = false;
 
-        assert(u);
-        assert(d);
+        assert(ifs || n == 0);
+        assert(ids || n == 0);
         assert(name);
 
-        for (size_t i = 0; i < u->n_interfaces && i < d->n_interfaces; i++) {
-                if (!streq(u->interfaces[i].name, name))
+        for (size_t i = 0; i < n; i++) {
+                if (!streq(ifs[i].name, name))
                         continue;
-                if (!found) {
-                        found = true;
-                        decision = d->interfaces[i].decision;
-                        rule = d->interfaces[i].rule_id;
-                } else if (decision == DECISION_ALLOW && d->interfaces[i].decision != DECISION_ALLOW) {
-                        decision = d->interfaces[i].decision;
-                        rule = d->interfaces[i].rule_id;
+                if (!found || (decision == DECISION_ALLOW && ids[i].decision != DECISION_ALLOW)) {
+                        decision = ids[i].decision;
+                        rule = ids[i].rule_id;
                 }
+                found = true;
         }
         if (ret_rule)
                 *ret_rule = rule;
         return found ? decision : DECISION_BLOCK;
+}
+
+Decision usb_device_interface_decision(const UsbDevice *u, const PolicyDecision *d, const char *name,
+                                       const char **ret_rule) {
+        assert(u);
+        assert(d);
+
+        return usb_interfaces_decision(u->interfaces, d->interfaces, MIN(u->n_interfaces, d->n_interfaces),
+                                       name, ret_rule);
 }
 
 const char *usb_decision_reason_text(const PolicyDecision *d) {

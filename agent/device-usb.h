@@ -45,6 +45,9 @@ UsbDevice *usb_device_free(UsbDevice *u);
  * rule of the deciding entry (the first blocking one, else the first one), or NULL. */
 Decision usb_device_interface_decision(const UsbDevice *u, const PolicyDecision *d, const char *name,
                                        const char **ret_rule);
+/* The same over parallel arrays: ifs[i] was decided ids[i], for i < n. */
+Decision usb_interfaces_decision(const PolicyInterface *ifs, const PolicyInterfaceDecision *ids, size_t n,
+                                 const char *name, const char **ret_rule);
 
 /* The staff-facing sentence (translated through gettext) explaining a decision; d NULL means the
  * device's identity could not be read. Shared by mamorid and `mamorictl policy test`, so staff and

@@ -89,19 +89,6 @@ int device_evaluate(Device *dev, const Policy *p, const PolicyContext *ctx) {
         return 0;
 }
 
-const PolicyInterfaceDecision *device_find_interface(const Device *dev, const char *name,
-                                                     const PolicyInterface **ret_if) {
-        if (!dev->usb)
-                return NULL;
-        for (size_t i = 0; i < dev->usb->n_interfaces && i < dev->decision.n_interfaces; i++)
-                if (streq(dev->usb->interfaces[i].name, name)) {
-                        if (ret_if)
-                                *ret_if = &dev->usb->interfaces[i];
-                        return &dev->decision.interfaces[i];
-                }
-        return NULL;
-}
-
 const char *device_reason_code(const Device *dev) {
         if (!dev->usb)
                 return "identity-unreadable";

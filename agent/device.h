@@ -34,9 +34,6 @@ Device *device_free(Device *dev);
  * always blocked. Replaces dev->decision. Returns 0 or -ENOMEM. */
 int device_evaluate(Device *dev, const Policy *p, const PolicyContext *ctx);
 
-/* Finds the decision of one interface by kernel name; NULL when unknown. */
-const PolicyInterfaceDecision *device_find_interface(const Device *dev, const char *name,
-                                                     const PolicyInterface **ret_if);
 
 /* Staff-facing reason for dev's current decision, translated (gettext). */
 const char *device_reason_text(const Device *dev);

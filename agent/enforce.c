@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <stdio.h>
 
+#include "device-usb.h"
 #include "enforce.h"
 #include "fileio.h"
 #include "log.h"
@@ -97,24 +98,6 @@ int enforce_interface(const char *syspath, const char *name, bool allow) {
         return 0;
 }
 
-/* An interface may appear several times in ifs: once per alternate setting whose class differs.
- * It is allowed only when it is known and every one of its entries is allowed, so an alternate
- * setting cannot slip a blocked class past the policy. */
-static const PolicyInterfaceDecision *find_interface(const char *name, const PolicyInterface *ifs,
-                                                     const PolicyInterfaceDecision *ids, size_t n) {
-        const PolicyInterfaceDecision *found = NULL;
-
-        for (size_t i = 0; i < n; i++) {
-                if (!streq(ifs[i].name, name))
-                        continue;
-                if (!found || ids[i].decision != DECISION_ALLOW)
-                        found = &ids[i];
-                if (found->decision != DECISION_ALLOW)
-                        break;
-        }
-        return found;
-}
-
 static int enforce_interfaces(const char *syspath, const PolicyInterface *ifs,
                               const PolicyInterfaceDecision *ids, size_t n) {
         _cleanup_(closedirp) DIR *dir = NULL;
@@ -132,17 +115,16 @@ static int enforce_interfaces(const char *syspath, const PolicyInterface *ifs,
                 return log_debug_errno(errno, "enforce: cannot list %s: %m", syspath);
 
         for (struct dirent *de = readdir(dir); de; de = readdir(dir)) {
-                const PolicyInterfaceDecision *id;
                 _cleanup_free_ char *ipath = NULL;
-                bool allow = false;             /* start from block */
+                const char *rule = NULL;
+                bool allow;
 
                 if (strncmp(de->d_name, devname, len) != 0 || de->d_name[len] != ':')
                         continue;
-                id = find_interface(de->d_name, ifs, ids, n);
-                if (id && id->decision == DECISION_ALLOW)
-                        allow = true;
+                /* every alternate setting of the interface must be allowed (device-usb.h) */
+                allow = usb_interfaces_decision(ifs, ids, n, de->d_name, &rule) == DECISION_ALLOW;
                 log_debug("enforce: interface %s: %s (rule %s)", de->d_name, allow ? "allow" : "block",
-                          id && id->rule_id ? id->rule_id : "-");
+                          rule ?: "-");
                 if (asprintf(&ipath, "%s/%s", syspath, de->d_name) < 0)
                         return log_oom();
                 r = enforce_interface(ipath, de->d_name, allow);

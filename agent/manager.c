@@ -356,12 +356,12 @@ static void manager_process_interface(Manager *m, struct udev_device *d) {
         else {
                 const char *rule = NULL;
 
-                /* Every alternate setting of the interface must be allowed (device-usb.h). */
-                if (!device_find_interface(dev, name, NULL))
-                        log_debug("%s: interface not in the device's descriptors, keeping it blocked", name);
-                else if (dev->usb && usb_device_interface_decision(dev->usb, &dev->decision, name, &rule) ==
-                         DECISION_ALLOW)
-                        allow = true;
+                /* Every alternate setting of the interface must be allowed (device-usb.h); an
+                 * interface the descriptors did not list stays blocked. */
+                if (dev->usb)
+                        allow = usb_device_interface_decision(dev->usb, &dev->decision, name, &rule) ==
+                                DECISION_ALLOW;
+                log_debug("%s: rule %s", name, rule ?: "-");
         }
         log_debug("%s: interface %s", name, allow ? "allowed" : "blocked");
 
