@@ -9,9 +9,10 @@
 
 #include "policy-internal.h"
 
-/* The items of a "value or list of values" node. */
-static int node_items(const PolicyNode *v, const char *key, bool allow_empty, PolicyNode *const **ret_items,
-                      size_t *ret_n, PolicyError *reterr) {
+/* The items of a "value or list of values" node: a list's items, or v itself, kept in *single
+ * (storage of the caller's) so every caller sees an array. */
+static int node_items(const PolicyNode *v, const char *key, bool allow_empty, const PolicyNode **single,
+                      PolicyNode *const **ret_items, size_t *ret_n, PolicyError *reterr) {
         static PolicyNode *const none[1] = { NULL };
         int r;
 
@@ -25,25 +26,24 @@ static int node_items(const PolicyNode *v, const char *key, bool allow_empty, Po
         }
         if (v->type != POLICY_NODE_SCALAR || policy_node_is_null(v))
                 return policy_node_error(reterr, v, "'%s' must be a string or a list", key);
-        return 1; /* a single scalar: the caller uses v itself */
+        *single = v;
+        *ret_items = (PolicyNode *const *) single;
+        *ret_n = 1;
+        return 0;
 }
 
 /* Collects the scalars of a value-or-list into a NULL-terminated array of copies. */
 static int parse_strv(const PolicyNode *v, const char *key, bool allow_empty, char ***ret, size_t *ret_n,
                       PolicyError *reterr) {
         PolicyNode *const *items;
-        const PolicyNode *single[1] = { v };
-        size_t n = 1;
+        const PolicyNode *single;
+        size_t n;
         char **l;
         int r;
 
-        r = node_items(v, key, allow_empty, &items, &n, reterr);
+        r = node_items(v, key, allow_empty, &single, &items, &n, reterr);
         if (r < 0)
                 return r;
-        if (r > 0) {
-                items = (PolicyNode *const *) single;
-                n = 1;
-        }
         l = calloc(n + 1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
@@ -64,18 +64,14 @@ static int parse_strv(const PolicyNode *v, const char *key, bool allow_empty, ch
 static int parse_hex_list(const PolicyNode *v, const char *key, uint16_t **ret, size_t *ret_n,
                           PolicyError *reterr) {
         PolicyNode *const *items;
-        const PolicyNode *single[1] = { v };
+        const PolicyNode *single;
         _cleanup_free_ uint16_t *a = NULL;
-        size_t n = 1;
+        size_t n;
         int r;
 
-        r = node_items(v, key, false, &items, &n, reterr);
+        r = node_items(v, key, false, &single, &items, &n, reterr);
         if (r < 0)
                 return r;
-        if (r > 0) {
-                items = (PolicyNode *const *) single;
-                n = 1;
-        }
         a = calloc(n, sizeof(uint16_t));
         if (!a)
                 return -ENOMEM;
@@ -111,18 +107,14 @@ static int parse_class(const PolicyNode *n, const char *key, uint32_t *ret, Poli
 static int parse_class_list(const PolicyNode *v, const char *key, uint32_t **ret, size_t *ret_n,
                             PolicyError *reterr) {
         PolicyNode *const *items;
-        const PolicyNode *single[1] = { v };
+        const PolicyNode *single;
         _cleanup_free_ uint32_t *a = NULL;
-        size_t n = 1;
+        size_t n;
         int r;
 
-        r = node_items(v, key, false, &items, &n, reterr);
+        r = node_items(v, key, false, &single, &items, &n, reterr);
         if (r < 0)
                 return r;
-        if (r > 0) {
-                items = (PolicyNode *const *) single;
-                n = 1;
-        }
         a = calloc(n, sizeof(uint32_t));
         if (!a)
                 return -ENOMEM;
