@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 
 #include "agent-conf.h"
@@ -66,18 +68,45 @@ static int conf_parse_log_level(AgentSettings *s, const char *value) {
         return 0;
 }
 
+static int conf_parse_media_timeout(AgentSettings *s, const char *value) {
+        char *end;
+        unsigned long v;
+
+        errno = 0;
+        v = strtoul(value, &end, 10);
+        if (errno != 0 || end == value || *end != 0 || value[0] == '-')
+                return -EINVAL;
+        if (v < 1 || v > 3600)
+                return -ERANGE;
+        s->media_timeout_sec = (unsigned) v;
+        return 0;
+}
+
+static int conf_parse_device_events(AgentSettings *s, const char *value) {
+        if (streq(value, "kernel"))
+                s->device_events_udev = false;
+        else if (streq(value, "udev"))
+                s->device_events_udev = true;
+        else
+                return -EINVAL;
+        return 0;
+}
+
 static const ConfKey conf_keys[] = {
         { "Agent", "PolicyDirectory",  conf_parse_policy_dir   },
         { "Agent", "StateDirectory",   conf_parse_state_dir    },
         { "Agent", "RuntimeDirectory", conf_parse_runtime_dir  },
         { "Agent", "HideSerials",      conf_parse_hide_serials },
         { "Agent", "LogLevel",         conf_parse_log_level    },
+        { "Agent", "MediaTimeoutSec",  conf_parse_media_timeout },
+        { "Agent", "DeviceEvents",     conf_parse_device_events },
 };
 
 void agent_settings_init(AgentSettings *s) {
         *s = (AgentSettings) {
                 .hide_serials = HIDE_SERIALS_POLICY,
                 .log_level = LOG_INFO,
+                .media_timeout_sec = MEDIA_TIMEOUT_SEC_DEFAULT,
         };
 }
 

@@ -9,6 +9,11 @@
  *   RuntimeDirectory=/run/mamori
  *   HideSerials=yes|no|policy
  *   LogLevel=info
+ *   MediaTimeoutSec=60       the disk of an allowed USB storage interface must appear, and its
+ *                            encrypted-media check finish, each within this time (1..3600)
+ *   DeviceEvents=kernel      USB devices are decided on the kernel's uevent (kernel, the default)
+ *                            or on udevd's processed event (udev); block devices always wait for
+ *                            udevd when it runs, as its rule holds them pending
  *
  * Command-line options override the file. */
 
@@ -28,7 +33,11 @@ typedef struct AgentSettings {
         char *runtime_dir;
         HideSerials hide_serials;
         int log_level;
+        unsigned media_timeout_sec;
+        bool device_events_udev;
 } AgentSettings;
+
+#define MEDIA_TIMEOUT_SEC_DEFAULT 60U
 
 /* Resets s to "nothing set" (NULL directories, policy-driven serial hiding, LogLevel info). */
 void agent_settings_init(AgentSettings *s);

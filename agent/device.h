@@ -6,6 +6,7 @@
 
 #include <libudev.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "device-usb.h"
@@ -23,6 +24,7 @@ struct Device {
         PolicyDecision decision;
         bool decided;
         char vid_pid[10];               /* "0781:5581" or "" */
+        uint64_t seq;                   /* set by the manager: tells a re-plugged device on the same port apart */
 };
 
 /* Reads the device's identity. A device whose descriptors cannot be read is still created

@@ -39,6 +39,23 @@ static bool attr_is_zero(const char *syspath, const char *attr) {
         return streq(v, "0");
 }
 
+/* The root hub's own interface (usbN -> N-0:1.0) carries the hub driver for every port. When the
+ * deny default was written before the kernel created it, it is unauthorized and unbound: authorize
+ * and bind it. Not there yet: its "add" uevent comes later (manager_process_interface). */
+static int enforce_root_hub_interface(const char *syspath) {
+        _cleanup_free_ char *ipath = NULL, *name = NULL;
+        const char *sysname = strrchr(syspath, '/');
+
+        if (!sysname || strncmp(sysname, "/usb", 4) != 0)
+                return 0;
+        if (asprintf(&name, "%s-0:1.0", sysname + 4) < 0 || asprintf(&ipath, "%s/%s", syspath, name) < 0)
+                return log_oom();
+        if (!attr_is_zero(ipath, "authorized"))
+                return 0;
+        log_debug("enforce: root hub interface %s is unauthorized, authorizing it", name);
+        return enforce_interface(ipath, name, true);
+}
+
 int enforce_root_hub_defaults(struct udev *udev) {
         _cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = NULL;
         struct udev_list_entry *it;
@@ -69,6 +86,9 @@ int enforce_root_hub_defaults(struct udev *udev) {
                 if (r < 0)
                         ret = log_error_errno(r, "Failed to set interface_authorized_default=0 on %s: %m",
                                               syspath);
+                r = enforce_root_hub_interface(syspath);
+                if (r < 0)
+                        ret = log_error_errno(r, "Failed to authorize the interface of root hub %s: %m", syspath);
                 n++;
         }
         return ret < 0 ? ret : n;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/inotify.h>
@@ -86,6 +87,7 @@ int manager_new(const AgentSettings *s, Manager **ret) {
                 return log_oom();
         m->hide_serials = s->hide_serials;
         m->policy_status = POLICY_STATUS_NONE;
+        m->device_events_udev = s->device_events_udev;
 
         r = manager_setup_dirs(m, s);
         if (r < 0)
@@ -112,6 +114,11 @@ int manager_new(const AgentSettings *s, Manager **ret) {
                 log_oom();
                 goto fail;
         }
+        r = media_gate_new(m, (uint64_t) s->media_timeout_sec * 1000000U, &m->media);
+        if (r < 0) {
+                log_oom();
+                goto fail;
+        }
         r = net_agent_new(m->event, m->audit, m->state_dir, &m->net);
         if (r < 0) {
                 log_oom();
@@ -131,11 +138,13 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         sd_event_source_disable_unref(m->monitor_source);
+        sd_event_source_disable_unref(m->kmonitor_source);
         sd_event_source_disable_unref(m->inotify_source);
         sd_event_source_disable_unref(m->reload_timer);
         sd_event_source_disable_unref(m->sigterm_source);
         sd_event_source_disable_unref(m->sigint_source);
         sd_event_source_disable_unref(m->sighup_source);
+        media_gate_free(m->media);
         while (m->devices) {
                 Device *d = m->devices;
 
@@ -143,6 +152,7 @@ Manager *manager_free(Manager *m) {
                 device_free(d);
         }
         udev_monitor_unref(m->monitor);
+        udev_monitor_unref(m->kmonitor);
         udev_unref(m->udev);
         net_agent_free(m->net);
         policy_free(m->policy);
@@ -313,6 +323,7 @@ static void manager_forget_device(Manager *m, const char *syspath, bool record) 
         if (!dev)
                 return;
         *prev = dev->next;
+        media_gate_forget_device(m->media, dev);
         if (record)
                 audit_log_device_removed(m->audit, dev);
         device_free(dev);
@@ -332,6 +343,7 @@ static void manager_add_device(Manager *m, struct udev_device *d) {
                                 udev_device_get_sysname(d));
                 return;
         }
+        dev->seq = ++m->device_seq;
         manager_decide_device(m, dev, false);
 
         for (tail = &m->devices; *tail; tail = &(*tail)->next)
@@ -347,6 +359,18 @@ static void manager_process_interface(Manager *m, struct udev_device *d) {
         int r;
 
         parent = udev_device_get_parent_with_subsystem_devtype(d, "usb", "usb_device");
+        /* A root hub's own interface (1-0:1.0) is part of the controller: the hub driver bound to
+         * it serves every port. The deny default (interface_authorized_default=0, written by us
+         * and by the udev rule on the root hub's "add") can land before the kernel creates this
+         * interface, which is then born unauthorized and left without its hub driver: nothing
+         * plugged into the controller would ever enumerate. So it is always authorized. */
+        if (parent && strncmp(udev_device_get_sysname(parent), "usb", 3) == 0) {
+                log_debug("%s: interface of root hub %s, authorizing it", name, udev_device_get_sysname(parent));
+                r = enforce_interface(udev_device_get_syspath(d), name, true);
+                if (r < 0)
+                        log_error_errno(r, "%s: failed to authorize the root hub's interface: %m", name);
+                return;
+        }
         if (parent)
                 dev = manager_find_device(m, udev_device_get_syspath(parent), NULL);
         if (!dev)
@@ -368,9 +392,20 @@ static void manager_process_interface(Manager *m, struct udev_device *d) {
         r = enforce_interface(udev_device_get_syspath(d), name, allow);
         if (r < 0)
                 log_error_errno(r, "%s: failed to apply the interface decision: %m", name);
+        else if (allow && streq_ptr(udev_device_get_sysattr_value(d, "bInterfaceClass"), "08"))
+                /* Mass storage: its disk must now appear, and pass the media check. */
+                media_gate_expect_disk(m->media, dev, udev_device_get_syspath(d));
 }
 
-void manager_process_uevent(Manager *m, struct udev_device *d) {
+/* Whether a driver is bound to the device now (sysfs "driver" link). */
+static bool driver_bound(struct udev_device *d) {
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof path, "%s/driver", udev_device_get_syspath(d));
+        return access(path, F_OK) >= 0;
+}
+
+void manager_process_uevent(Manager *m, struct udev_device *d, bool from_kernel) {
         const char *action = udev_device_get_action(d), *devtype = udev_device_get_devtype(d);
         const char *sysname = udev_device_get_sysname(d);
 
@@ -378,7 +413,7 @@ void manager_process_uevent(Manager *m, struct udev_device *d) {
                 return;
         if (streq_ptr(udev_device_get_subsystem(d), "block")) {
                 /* USB disks of authorized storage: the block-layer check (design decision 3). */
-                media_gate_process_block(m, d);
+                media_gate_process_block(m->media, d);
                 return;
         }
         if (!devtype)
@@ -399,12 +434,23 @@ void manager_process_uevent(Manager *m, struct udev_device *d) {
                         (void) enforce_root_hub_defaults(m->udev);
                 return;
         }
-        if (streq(action, "add"))
+        /* The kernel sends "add" before it probes the device's driver, and that probe sets the
+         * configuration of a device that is authorized by then: authorizing on "add" would let
+         * the configuration be set twice, tearing down the interfaces (and a disk) just made.
+         * So a device is decided on the kernel's "bind" (the probe is done), or on "add" when
+         * the probe already finished. udevd sends its "add" after the probe. */
+        if (streq(action, "add")) {
+                if (from_kernel && !driver_bound(d))
+                        return;
                 manager_add_device(m, d);
-        else if (streq(action, "remove"))
+        } else if (streq(action, "bind")) {
+                if (!from_kernel || manager_find_device(m, udev_device_get_syspath(d), NULL))
+                        return;
+                manager_add_device(m, d);
+        } else if (streq(action, "remove"))
                 manager_forget_device(m, udev_device_get_syspath(d), true);
         else
-                return;         /* change, bind, unbind: nothing to decide */
+                return;         /* change, unbind: nothing to decide */
 
         manager_write_state(m);
         manager_notify_status(m);
@@ -412,12 +458,19 @@ void manager_process_uevent(Manager *m, struct udev_device *d) {
 
 static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Manager *m = ASSERT_PTR(userdata);
+        struct udev_monitor *mon = m->monitor && fd == udev_monitor_get_fd(m->monitor) ? m->monitor : m->kmonitor;
         _cleanup_(udev_device_unrefp) struct udev_device *d = NULL;
 
-        d = udev_monitor_receive_device(m->monitor);
+        d = udev_monitor_receive_device(mon);
         if (!d)
                 return 0;
-        manager_process_uevent(m, d);
+        if (mon == m->kmonitor && m->monitor && streq_ptr(udev_device_get_subsystem(d), "block")) {
+                /* The kernel made a disk: what was waiting for it stops waiting. Its check starts
+                 * on udevd's event, once the rule has tagged it pending. */
+                media_gate_block_appeared(m->media, d);
+                return 0;
+        }
+        manager_process_uevent(m, d, mon == m->kmonitor);
         return 0;
 }
 
@@ -527,31 +580,55 @@ static int manager_watch_policy_dir(Manager *m) {
         return 0;
 }
 
+static int monitor_open(Manager *m, const char *source, bool usb, bool block, struct udev_monitor **ret) {
+        struct udev_monitor *mon;
+        int r = 0;
+
+        mon = udev_monitor_new_from_netlink(m->udev, source);
+        if (!mon)
+                return -(errno ?: EIO);
+        if (usb)
+                r = udev_monitor_filter_add_match_subsystem_devtype(mon, "usb", NULL);
+        if (r >= 0 && block)
+                r = udev_monitor_filter_add_match_subsystem_devtype(mon, "block", NULL);
+        /* A burst of plugs (a hub full of devices) must not overflow the socket. */
+        if (r >= 0)
+                (void) udev_monitor_set_receive_buffer_size(mon, 16 * 1024 * 1024);
+        if (r >= 0)
+                r = udev_monitor_enable_receiving(mon);
+        if (r < 0) {
+                udev_monitor_unref(mon);
+                return r;
+        }
+        *ret = mon;
+        return 0;
+}
+
+/* USB devices are decided on the kernel's uevent: identity and descriptors come from sysfs, so
+ * there is nothing to wait for, while udevd's rules take milliseconds. USB disks are checked on
+ * udevd's event, after its rule has tagged them pending; the kernel's event only tells that the
+ * disk exists. Without udevd, everything comes from the kernel. */
 static int manager_open_monitor(Manager *m) {
-        const char *source = access("/run/udev/control", F_OK) >= 0 ? "udev" : "kernel";
+        bool udevd = access("/run/udev/control", F_OK) >= 0;
+        bool usb_from_udev = udevd && m->device_events_udev;
         int r;
 
-        m->monitor = udev_monitor_new_from_netlink(m->udev, source);
-        if (!m->monitor && streq(source, "udev")) {
-                source = "kernel";
-                m->monitor = udev_monitor_new_from_netlink(m->udev, source);
+        if (udevd) {
+                r = monitor_open(m, "udev", usb_from_udev, true, &m->monitor);
+                if (r < 0) {
+                        log_warning_errno(r, "Cannot listen to udevd (%m), listening to the kernel only.");
+                        udevd = usb_from_udev = false;
+                }
         }
-        if (!m->monitor)
-                return log_error_errno(errno ?: EIO, "Failed to create the udev monitor: %m");
-        if (streq(source, "kernel"))
-                log_notice("udevd is not running: listening to kernel uevents directly.");
+        if (!usb_from_udev) {
+                r = monitor_open(m, "kernel", true, true, &m->kmonitor);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to listen to kernel uevents: %m");
+        }
+        if (!udevd)
+                log_notice("udevd is not running: listening to kernel uevents only.");
         else
-                log_info("Listening to udev events.");
-
-        r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, "usb", NULL);
-        if (r < 0)
-                return log_error_errno(r, "Failed to set the udev monitor filter: %m");
-        r = udev_monitor_filter_add_match_subsystem_devtype(m->monitor, "block", NULL);
-        if (r < 0)
-                return log_error_errno(r, "Failed to set the udev monitor filter: %m");
-        r = udev_monitor_enable_receiving(m->monitor);
-        if (r < 0)
-                return log_error_errno(r, "Failed to enable the udev monitor: %m");
+                log_info("USB devices: %s events; block devices: udev events.", usb_from_udev ? "udev" : "kernel");
         return 0;
 }
 
@@ -645,15 +722,26 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return r;
         log_info("%d present USB device(s) evaluated.", r);
-        r = media_gate_enumerate(m);
+        r = media_gate_enumerate(m->media);
         if (r < 0)
                 log_error_errno(r, "Failed to check the present USB disks, they stay pending: %m");
 
-        /* 5. Dispatch monitor events and watch the policy directory. */
-        r = sd_event_add_io(m->event, &m->monitor_source, udev_monitor_get_fd(m->monitor), EPOLLIN,
-                            on_monitor, m);
-        if (r < 0)
-                return log_error_errno(r, "Failed to watch the udev monitor: %m");
+        /* 5. Dispatch monitor events and watch the policy directory. The kernel's events first:
+         * a device is decided before udevd's events about what appears below it. */
+        if (m->kmonitor) {
+                r = sd_event_add_io(m->event, &m->kmonitor_source, udev_monitor_get_fd(m->kmonitor), EPOLLIN,
+                                    on_monitor, m);
+                if (r >= 0)
+                        r = sd_event_source_set_priority(m->kmonitor_source, SD_EVENT_PRIORITY_IMPORTANT);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to watch the kernel uevent monitor: %m");
+        }
+        if (m->monitor) {
+                r = sd_event_add_io(m->event, &m->monitor_source, udev_monitor_get_fd(m->monitor), EPOLLIN,
+                                    on_monitor, m);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to watch the udev monitor: %m");
+        }
         (void) manager_watch_policy_dir(m);
 
         manager_write_state(m);

@@ -23,8 +23,11 @@ typedef struct Manager {
         sd_event_source *reload_timer;
 
         struct udev *udev;
-        struct udev_monitor *monitor;
+        struct udev_monitor *monitor;           /* udevd's events: block (and usb with DeviceEvents=udev) */
         sd_event_source *monitor_source;
+        struct udev_monitor *kmonitor;          /* the kernel's uevents: usb (and block without udevd) */
+        sd_event_source *kmonitor_source;
+        bool device_events_udev;
 
         char *policy_dir;
         char *state_dir;
@@ -38,6 +41,8 @@ typedef struct Manager {
         time_t policy_loaded;
 
         Device *devices;                /* known usb_devices, keyed by syspath */
+        uint64_t device_seq;            /* last Device.seq handed out */
+        struct MediaGate *media;        /* the encrypted-media checks (media-gate.h) */
         Audit *audit;
         struct NetAgent *net;           /* network guard and quarantine (agent/net-agent.h) */
         char hostname[256];
@@ -53,8 +58,8 @@ Manager *manager_free(Manager *m);
  * first), then the monitor and the policy watch; READY=1 last. Returns 0 or a negative errno. */
 int manager_start(Manager *m);
 
-/* Handles one uevent from the monitor. */
-void manager_process_uevent(Manager *m, struct udev_device *d);
+/* Handles one uevent from a monitor; from_kernel: the kernel's own uevent, not udevd's. */
+void manager_process_uevent(Manager *m, struct udev_device *d, bool from_kernel);
 
 /* Loads the policy directory again; on failure keeps the last good policy. Re-evaluates the
  * present devices when a new policy was loaded. */

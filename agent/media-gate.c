@@ -3,12 +3,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/types.h>
 #include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <linux/close_range.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -17,12 +21,113 @@
 #include "i18n.h"
 #include "log.h"
 #include "macro.h"
+#include "manager.h"
 #include "media-gate.h"
 #include "media.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_enumerate *, udev_enumerate_unref);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_device *, udev_device_unref);
+
+typedef enum JobKind {
+        JOB_WAIT_DISK,          /* a storage interface was authorized: its disk should appear */
+        JOB_CHECK,              /* a child process is checking a disk */
+} JobKind;
+
+typedef struct MediaJob MediaJob;
+
+struct MediaJob {
+        MediaJob *next;
+        MediaGate *gate;
+        JobKind kind;
+        char *usb_syspath;      /* the usb_device */
+        uint64_t device_seq;    /* Device.seq: the same syspath may be a new device by the end */
+        char *intf_syspath;     /* the storage interface */
+        char *disk_syspath;     /* JOB_CHECK: the disk */
+        char *disk_name;
+        const Policy *policy;   /* JOB_CHECK: the policy the registered UUIDs came from */
+        pid_t pid;              /* JOB_CHECK: the child, 0 once reaped */
+        int fd;                 /* JOB_CHECK: read end of the result pipe */
+        bool decided;           /* JOB_CHECK: the outcome was acted on; only the child is left to reap */
+        sd_event_source *io_source;
+        sd_event_source *timer;
+};
+
+struct MediaGate {
+        Manager *manager;
+        uint64_t timeout_usec;
+        MediaJob *jobs;
+};
+
+/* What the child sends back: written at once (smaller than PIPE_BUF, so never split). */
+typedef struct CheckResult {
+        int r;                  /* media_check_block()'s return */
+        MediaVerdict verdict;
+} CheckResult;
+
+static unsigned timeout_seconds(const MediaGate *g) {
+        return (unsigned) (g->timeout_usec / 1000000U);
+}
+
+static MediaJob *job_free(MediaJob *j) {
+        if (!j)
+                return NULL;
+        sd_event_source_disable_unref(j->io_source);
+        sd_event_source_disable_unref(j->timer);
+        if (j->pid > 0) {
+                (void) kill(j->pid, SIGKILL);
+                (void) waitpid(j->pid, NULL, WNOHANG);
+        }
+        if (j->fd >= 0)
+                close(j->fd);
+        free(j->usb_syspath);
+        free(j->intf_syspath);
+        free(j->disk_syspath);
+        free(j->disk_name);
+        free(j);
+        return NULL;
+}
+
+static void job_unlink(MediaJob *j) {
+        for (MediaJob **p = &j->gate->jobs; *p; p = &(*p)->next)
+                if (*p == j) {
+                        *p = j->next;
+                        return;
+                }
+}
+
+static void job_remove(MediaJob *j) {
+        job_unlink(j);
+        job_free(j);
+}
+
+static MediaJob *job_new(MediaGate *g, JobKind kind, const Device *dev, const char *intf_syspath) {
+        MediaJob *j = calloc(1, sizeof(MediaJob));
+
+        if (!j)
+                return NULL;
+        *j = (MediaJob) {
+                .gate = g,
+                .kind = kind,
+                .device_seq = dev->seq,
+                .fd = -EBADF,
+                .usb_syspath = strdup(dev->syspath),
+                .intf_syspath = intf_syspath ? strdup(intf_syspath) : NULL,
+        };
+        if (!j->usb_syspath || (intf_syspath && !j->intf_syspath))
+                return job_free(j);
+        j->next = g->jobs;
+        g->jobs = j;
+        return j;
+}
+
+/* The device a job belongs to, if it is still the same one. */
+static Device *job_device(const MediaJob *j) {
+        for (Device *dev = j->gate->manager->devices; dev; dev = dev->next)
+                if (streq(dev->syspath, j->usb_syspath))
+                        return dev->seq == j->device_seq ? dev : NULL;
+        return NULL;
+}
 
 static int flag_path(const Manager *m, dev_t devnum, char *buf, size_t size) {
         int n = snprintf(buf, size, "%s/media/%u:%u", m->runtime_dir, major(devnum), minor(devnum));
@@ -66,9 +171,8 @@ static int release_node(const Manager *m, const char *syspath) {
 }
 
 /* Releases the disk and every partition it has now: partitions first, the disk last. */
-static int release_disk(const Manager *m, struct udev_device *disk) {
+static int release_disk(const Manager *m, const char *syspath, const char *name) {
         _cleanup_(closedirp) DIR *dir = NULL;
-        const char *syspath = udev_device_get_syspath(disk), *name = udev_device_get_sysname(disk);
         struct dirent *de;
         int r;
 
@@ -109,68 +213,281 @@ static Device *find_usb_device(Manager *m, struct udev_device *d) {
         return NULL;
 }
 
-/* Fail: de-authorize the storage interface, so the disk goes away. */
-static void reject_disk(Manager *m, Device *dev, struct udev_device *disk, const char *reason) {
-        struct udev_device *intf = udev_device_get_parent_with_subsystem_devtype(disk, "usb", "usb_interface");
+/* Fail: de-authorize the storage interface, so the disk goes away (or never comes). */
+static void reject(Manager *m, const Device *dev, const char *intf_syspath, const char *disk, const char *reason) {
         int r;
 
-        if (!intf)
-                log_error("%s: no USB interface above %s, cannot de-authorize it", dev->name,
-                          udev_device_get_sysname(disk));
+        if (!intf_syspath)
+                log_error("%s: no USB interface above %s, cannot de-authorize it", dev->name, disk);
         else {
-                r = enforce_interface(udev_device_get_syspath(intf), udev_device_get_sysname(intf), false);
-                if (r < 0)
-                        log_error_errno(r, "%s: failed to de-authorize %s: %m", dev->name,
-                                        udev_device_get_sysname(intf));
+                const char *intf = strrchr(intf_syspath, '/');
+
+                intf = intf ? intf + 1 : intf_syspath;
+                r = enforce_interface(intf_syspath, intf, false);
+                if (r < 0 && r != -ENOENT && r != -ENODEV)
+                        log_error_errno(r, "%s: failed to de-authorize %s: %m", dev->name, intf);
         }
-        audit_log_media(m->audit, dev, udev_device_get_sysname(disk), false, reason);
+        audit_log_media(m->audit, dev, disk, false, reason);
 }
 
-/* Security-critical: the disk stays pending unless every step below succeeds. */
-static void check_disk(Manager *m, struct udev_device *disk) {
-        const char *devnode = udev_device_get_devnode(disk), *name = udev_device_get_sysname(disk);
-        const char *const *uuids = NULL;
+/* Whether the disk is gone or going: the kernel drops its capacity to 0 before removing it. */
+static bool disk_gone(const char *syspath) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        unsigned long long size;
+
+        if (asprintf(&path, "%s/size", syspath) < 0)
+                return false;
+        f = fopen(path, "re");
+        if (!f)
+                return errno == ENOENT;
+        return fscanf(f, "%llu", &size) == 1 && size == 0;
+}
+
+/* The outcome of a finished check. Security-critical: the disk stays pending unless every step
+ * below succeeds. */
+static void check_decide(MediaJob *j, const CheckResult *res, const char *crash) {
+        MediaGate *g = j->gate;
+        Manager *m = g->manager;
         const PolicyMedium *medium;
-        MediaVerdict v = {};
         char reason[512];
         Device *dev;
         int r;
 
-        dev = find_usb_device(m, disk);
-        if (!dev || dev->decision.decision != DECISION_ALLOW) {
-                log_warning("%s: disk of a device that is not allowed, leaving it pending", name);
+        j->decided = true;
+        dev = job_device(j);
+        if (!dev) {
+                log_info("%s: its USB device went away during the check; nothing released", j->disk_name);
                 return;
         }
-        medium = dev->decision.medium;
-        if (medium)
-                uuids = policy_medium_get_luks_uuids(medium);
-
-        r = devnode ? media_check_block(devnode, uuids, &v) : -ENODEV;
-        if (r < 0) {
-                log_warning_errno(r, "%s: cannot read %s to check its encryption: %m", dev->name, name);
-                snprintf(reason, sizeof reason, _("The medium could not be read to check its encryption"));
-                return reject_disk(m, dev, disk, reason);
+        if (dev->decision.decision != DECISION_ALLOW) {
+                log_warning("%s: device %s is no longer allowed, leaving the disk pending", j->disk_name, dev->name);
+                return;
         }
-        if (v.failure != MEDIA_FAILURE_NONE)
-                return reject_disk(m, dev, disk, media_verdict_reason(&v, reason, sizeof reason));
+        if (crash) {
+                log_error("%s: the encrypted-media check of %s failed: %s", dev->name, j->disk_name, crash);
+                return reject(m, dev, j->intf_syspath, j->disk_name,
+                              _("The encrypted-media check failed unexpectedly"));
+        }
+        if (res->r < 0 && disk_gone(j->disk_syspath)) {
+                log_info("%s: %s went away while it was being checked", dev->name, j->disk_name);
+                return reject(m, dev, j->intf_syspath, j->disk_name,
+                              _("The medium was removed before its encryption check finished"));
+        }
+        if (res->r < 0) {
+                log_warning_errno(res->r, "%s: cannot read %s to check its encryption: %m", dev->name,
+                                  j->disk_name);
+                return reject(m, dev, j->intf_syspath, j->disk_name,
+                              _("The medium could not be read to check its encryption"));
+        }
+        if (res->verdict.failure != MEDIA_FAILURE_NONE)
+                return reject(m, dev, j->intf_syspath, j->disk_name,
+                              media_verdict_reason(&res->verdict, reason, sizeof reason));
 
+        medium = dev->decision.medium;
         if (medium && policy_medium_get_access(medium) == MEDIA_ACCESS_READ_ONLY) {
+                _cleanup_free_ char *devnode = NULL;
+
+                if (asprintf(&devnode, "/dev/%s", j->disk_name) < 0)
+                        return (void) log_oom();
                 r = media_set_read_only(devnode, NULL);
                 if (r < 0) {
-                        log_error_errno(r, "%s: cannot make %s read-only: %m", dev->name, name);
-                        return reject_disk(m, dev, disk, _("The medium could not be made read-only"));
+                        log_error_errno(r, "%s: cannot make %s read-only: %m", dev->name, j->disk_name);
+                        return reject(m, dev, j->intf_syspath, j->disk_name,
+                                      _("The medium could not be made read-only"));
                 }
         }
-        r = release_disk(m, disk);
+        r = release_disk(m, j->disk_syspath, j->disk_name);
         if (r < 0) {
-                log_error_errno(r, "%s: cannot release %s, it stays pending: %m", dev->name, name);
+                log_error_errno(r, "%s: cannot release %s, it stays pending: %m", dev->name, j->disk_name);
                 return;
         }
-        audit_log_media(m->audit, dev, name, true, media_verdict_reason(&v, reason, sizeof reason));
+        audit_log_media(m->audit, dev, j->disk_name, true,
+                        media_verdict_reason(&res->verdict, reason, sizeof reason));
 }
 
-void media_gate_process_block(Manager *m, struct udev_device *d) {
+static int check_start(MediaGate *g, Device *dev, struct udev_device *disk);
+
+static int on_check_result(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        MediaJob *j = ASSERT_PTR(userdata);
+        CheckResult res = {};
+        char crash[64];
+        ssize_t n;
+        int status = 0;
+
+        n = read(fd, &res, sizeof res);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return 0;
+        if (n == (ssize_t) sizeof res && !j->decided) {
+                Device *dev = job_device(j);
+
+                if (dev && j->policy != j->gate->manager->policy) {
+                        /* The policy changed while the child read the disk: check again against
+                         * what is in force now (the registered UUIDs may differ). */
+                        _cleanup_(udev_device_unrefp) struct udev_device *d =
+                                udev_device_new_from_syspath(j->gate->manager->udev, j->disk_syspath);
+
+                        j->decided = true;
+                        if (d)
+                                (void) check_start(j->gate, dev, d);
+                } else
+                        check_decide(j, &res, NULL);
+                return 0;       /* EOF follows when the child exits */
+        }
+        if (n > 0)
+                return 0;       /* cannot happen with one write below PIPE_BUF; wait for EOF */
+
+        /* EOF (or a read error): the child is gone. */
+        if (j->pid > 0 && waitpid(j->pid, &status, 0) == j->pid)
+                j->pid = 0;
+        if (!j->decided) {
+                if (WIFSIGNALED(status))
+                        snprintf(crash, sizeof crash, "killed by signal %d", WTERMSIG(status));
+                else
+                        snprintf(crash, sizeof crash, "exited with status %d without a result",
+                                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+                check_decide(j, NULL, crash);
+        }
+        job_remove(j);
+        return 0;
+}
+
+static int on_check_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        MediaJob *j = ASSERT_PTR(userdata);
+        Manager *m = j->gate->manager;
+        char reason[256];
+        Device *dev;
+
+        if (j->decided)
+                return 0;
+        j->decided = true;
+        /* The child may sit in uninterruptible I/O: it is reaped when its pipe closes. */
+        if (j->pid > 0)
+                (void) kill(j->pid, SIGKILL);
+        dev = job_device(j);
+        if (!dev)
+                return 0;
+        log_warning("%s: the check of %s did not finish within %u s", dev->name, j->disk_name,
+                    timeout_seconds(j->gate));
+        snprintf(reason, sizeof reason, _("The encryption check did not finish within %u seconds"),
+                 timeout_seconds(j->gate));
+        reject(m, dev, j->intf_syspath, j->disk_name, reason);
+        return 0;
+}
+
+_noreturn_ static void check_child(int fd, const char *devnode, const char *const *uuids) {
+        CheckResult res = {};
+        sigset_t none;
+
+        /* Die with the agent; take SIGTERM by default again (the parent blocks it). */
+        (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+        (void) prctl(PR_SET_NAME, "mamorid-media");
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+        /* Nothing of the agent's (event log, sockets) stays open in here. */
+        if (fd > 3)
+                (void) close_range(3, fd - 1, 0);
+        (void) close_range(fd + 1, ~0U, 0);
+
+        res.r = media_check_block(devnode, uuids, &res.verdict);
+        if (write(fd, &res, sizeof res) != (ssize_t) sizeof res)
+                _exit(1);
+        _exit(0);
+}
+
+static MediaJob *find_check(MediaGate *g, const char *disk_syspath) {
+        for (MediaJob *j = g->jobs; j; j = j->next)
+                if (j->kind == JOB_CHECK && !j->decided && streq(j->disk_syspath, disk_syspath))
+                        return j;
+        return NULL;
+}
+
+/* Starts the check of a disk of an allowed device in a child process. */
+static int check_start(MediaGate *g, Device *dev, struct udev_device *disk) {
+        Manager *m = g->manager;
+        const char *devnode = udev_device_get_devnode(disk), *name = udev_device_get_sysname(disk);
+        struct udev_device *intf = udev_device_get_parent_with_subsystem_devtype(disk, "usb", "usb_interface");
+        const char *const *uuids = NULL;
+        MediaJob *j;
+        int p[2], r;
+
+        if (find_check(g, udev_device_get_syspath(disk)))
+                return 0;       /* already being checked */
+        if (!devnode) {
+                reject(m, dev, intf ? udev_device_get_syspath(intf) : NULL, name,
+                       _("The medium could not be read to check its encryption"));
+                return -ENODEV;
+        }
+        if (dev->decision.medium)
+                uuids = policy_medium_get_luks_uuids(dev->decision.medium);
+
+        j = job_new(g, JOB_CHECK, dev, intf ? udev_device_get_syspath(intf) : NULL);
+        if (!j)
+                return log_oom();
+        j->policy = m->policy;
+        j->disk_syspath = strdup(udev_device_get_syspath(disk));
+        j->disk_name = strdup(name);
+        if (!j->disk_syspath || !j->disk_name) {
+                job_remove(j);
+                return log_oom();
+        }
+        if (pipe2(p, O_CLOEXEC) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        j->pid = fork();
+        if (j->pid < 0) {
+                r = -errno;
+                j->pid = 0;
+                close(p[0]);
+                close(p[1]);
+                goto fail;
+        }
+        if (j->pid == 0) {
+                close(p[0]);
+                check_child(p[1], devnode, uuids);
+        }
+        close(p[1]);
+        j->fd = p[0];
+
+        r = sd_event_add_io(m->event, &j->io_source, j->fd, EPOLLIN, on_check_result, j);
+        if (r >= 0)
+                r = sd_event_add_time_relative(m->event, &j->timer, CLOCK_MONOTONIC, g->timeout_usec, 0,
+                                               on_check_timeout, j);
+        if (r < 0)
+                goto fail;
+        log_debug("%s: checking %s (child %d)", dev->name, name, (int) j->pid);
+        return 1;
+
+fail:
+        log_error_errno(r, "%s: cannot start the check of %s, it stays pending: %m", dev->name, name);
+        job_remove(j);
+        return r;
+}
+
+static bool path_under(const char *path, const char *dir) {
+        size_t n = strlen(dir);
+
+        return strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+static void disk_seen(MediaGate *g, const char *disk_syspath) {
+        for (MediaJob *j = g->jobs, *next; j; j = next) {
+                next = j->next;
+                if (j->kind == JOB_WAIT_DISK && path_under(disk_syspath, j->intf_syspath))
+                        job_remove(j);
+        }
+}
+
+void media_gate_block_appeared(MediaGate *g, struct udev_device *d) {
+        if (streq_ptr(udev_device_get_action(d), "add") && streq_ptr(udev_device_get_devtype(d), "disk"))
+                disk_seen(g, udev_device_get_syspath(d));
+}
+
+void media_gate_process_block(MediaGate *g, struct udev_device *d) {
+        Manager *m = g->manager;
         const char *action = udev_device_get_action(d), *devtype = udev_device_get_devtype(d);
+        Device *dev;
 
         if (!action || !devtype)
                 return;
@@ -180,14 +497,81 @@ void media_gate_process_block(Manager *m, struct udev_device *d) {
                 forget_node(m, d);
                 return;
         }
-        /* Our own "change" events, and disks already checked, carry the flag file. */
-        if (!streq(devtype, "disk") || !streq(action, "add") || node_released(m, d))
+        if (!streq(devtype, "disk") || !streq(action, "add"))
                 return;
-        check_disk(m, d);
+        disk_seen(g, udev_device_get_syspath(d));
+        /* Our own "change" events, and disks already checked, carry the flag file. */
+        if (node_released(m, d))
+                return;
+        dev = find_usb_device(m, d);
+        if (!dev || dev->decision.decision != DECISION_ALLOW) {
+                log_warning("%s: disk of a device that is not allowed, leaving it pending",
+                            udev_device_get_sysname(d));
+                return;
+        }
+        (void) check_start(g, dev, d);
 }
 
-int media_gate_enumerate(Manager *m) {
+static int on_wait_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        MediaJob *j = ASSERT_PTR(userdata);
+        Manager *m = j->gate->manager;
+        const char *intf = strrchr(j->intf_syspath, '/');
+        char reason[256];
+        Device *dev;
+
+        dev = job_device(j);
+        if (dev) {
+                log_warning("%s: no disk appeared on %s within %u s", dev->name, intf ? intf + 1 : "?",
+                            timeout_seconds(j->gate));
+                snprintf(reason, sizeof reason,
+                         _("No disk appeared on the storage device within %u seconds"), timeout_seconds(j->gate));
+                reject(m, dev, j->intf_syspath, "-", reason);
+        }
+        job_remove(j);
+        return 0;
+}
+
+void media_gate_expect_disk(MediaGate *g, const Device *dev, const char *intf_syspath) {
+        MediaJob *j;
+        int r;
+
+        for (j = g->jobs; j; j = j->next)
+                if (j->kind == JOB_WAIT_DISK && streq(j->intf_syspath, intf_syspath))
+                        return;
+        j = job_new(g, JOB_WAIT_DISK, dev, intf_syspath);
+        if (!j)
+                return (void) log_oom();
+        r = sd_event_add_time_relative(g->manager->event, &j->timer, CLOCK_MONOTONIC, g->timeout_usec, 0,
+                                       on_wait_timeout, j);
+        if (r < 0) {
+                log_warning_errno(r, "%s: cannot time the wait for its disk: %m", dev->name);
+                job_remove(j);
+        }
+}
+
+void media_gate_forget_device(MediaGate *g, const Device *dev) {
+        for (MediaJob *j = g->jobs, *next; j; j = next) {
+                next = j->next;
+                if (!streq(j->usb_syspath, dev->syspath))
+                        continue;
+                if (j->kind == JOB_CHECK && !j->decided) {
+                        audit_log_media(g->manager->audit, dev, j->disk_name, false,
+                                        _("The medium was removed before its encryption check finished"));
+                        j->decided = true;
+                }
+                if (j->kind == JOB_CHECK && j->pid > 0) {
+                        /* Reaped when its pipe closes. */
+                        (void) kill(j->pid, SIGKILL);
+                        j->timer = sd_event_source_disable_unref(j->timer);
+                        continue;
+                }
+                job_remove(j);
+        }
+}
+
+int media_gate_enumerate(MediaGate *g) {
         _cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = NULL;
+        Manager *m = g->manager;
         struct udev_list_entry *item;
         int n = 0, r;
 
@@ -202,14 +586,51 @@ int media_gate_enumerate(Manager *m) {
                 return r;
         udev_list_entry_foreach(item, udev_enumerate_get_list_entry(e)) {
                 _cleanup_(udev_device_unrefp) struct udev_device *d = NULL;
+                Device *dev;
 
                 d = udev_device_new_from_syspath(m->udev, udev_list_entry_get_name(item));
                 if (!d || !streq_ptr(udev_device_get_devtype(d), "disk") ||
                     !udev_device_get_parent_with_subsystem_devtype(d, "usb", "usb_device") ||
                     node_released(m, d))
                         continue;
-                check_disk(m, d);
-                n++;
+                dev = find_usb_device(m, d);
+                if (!dev || dev->decision.decision != DECISION_ALLOW)
+                        continue;
+                if (check_start(g, dev, d) > 0)
+                        n++;
         }
         return n;
+}
+
+unsigned media_gate_running(const MediaGate *g) {
+        unsigned n = 0;
+
+        for (const MediaJob *j = g->jobs; j; j = j->next)
+                if (j->kind == JOB_CHECK && !j->decided)
+                        n++;
+        return n;
+}
+
+int media_gate_new(Manager *m, uint64_t timeout_usec, MediaGate **ret) {
+        MediaGate *g = calloc(1, sizeof(MediaGate));
+
+        if (!g)
+                return -ENOMEM;
+        g->manager = m;
+        g->timeout_usec = timeout_usec;
+        *ret = g;
+        return 0;
+}
+
+MediaGate *media_gate_free(MediaGate *g) {
+        if (!g)
+                return NULL;
+        while (g->jobs) {
+                MediaJob *j = g->jobs;
+
+                g->jobs = j->next;
+                job_free(j);
+        }
+        free(g);
+        return NULL;
 }

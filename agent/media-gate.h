@@ -5,19 +5,45 @@
  *
  * The udev rule tags every USB block device pending (MAMORI_PENDING=1, UDISKS_IGNORE=1,
  * SYSTEMD_READY=0) unless RUNTIME_DIR/media/MAJOR:MINOR exists. For each new USB disk the
- * agent runs the media check (media.h) with the LUKS UUIDs of the registered medium:
+ * agent runs the media check (media.h) with the LUKS UUIDs of the registered medium, in a
+ * child process, so the event loop keeps deciding other devices while a slow medium is read
+ * and a crash of the probe only fails that one disk:
  *   pass → read-only grant applied first (BLKROSET on the disk and its partitions), then a flag
  *          file per node and a "change" uevent per node, so the rule lets the device through;
  *   fail → the storage interface is de-authorized (the disk disappears) and the record says
- *          why in plain words. A disk that cannot be read is treated as a failure. */
+ *          why in plain words. A disk that cannot be read, a check that crashes and a check
+ *          that does not finish within the timeout are failures.
+ * An allowed storage interface whose disk does not appear within the timeout is de-authorized
+ * and recorded too, so a disk that turns up later cannot slip past a check. */
 
 #include <libudev.h>
+#include <stdint.h>
 
-#include "manager.h"
+typedef struct Manager Manager;
+typedef struct Device Device;
+typedef struct MediaGate MediaGate;
+
+/* timeout_usec: how long a disk may take to appear, and its check to finish. */
+int media_gate_new(Manager *m, uint64_t timeout_usec, MediaGate **ret);
+/* Stops running checks (their children are killed): their disks stay pending. */
+MediaGate *media_gate_free(MediaGate *g);
 
 /* Handles a block uevent (disk or partition) from the monitor. */
-void media_gate_process_block(Manager *m, struct udev_device *d);
+void media_gate_process_block(MediaGate *g, struct udev_device *d);
+
+/* The kernel's own uevent of a block device: a disk that appears ends the wait for it. */
+void media_gate_block_appeared(MediaGate *g, struct udev_device *d);
+
+/* The storage interface intf_syspath of dev was just authorized: a disk should follow. */
+void media_gate_expect_disk(MediaGate *g, const Device *dev, const char *intf_syspath);
+
+/* dev went away: drops what was waiting for its disks; a check still running is recorded as
+ * failed (the medium was removed) and its child killed. */
+void media_gate_forget_device(MediaGate *g, const Device *dev);
 
 /* Checks the USB disks present at start that were not released before.
- * Returns the number of disks checked, or a negative errno. */
-int media_gate_enumerate(Manager *m);
+ * Returns the number of checks started, or a negative errno. */
+int media_gate_enumerate(MediaGate *g);
+
+/* Number of checks running now (for tests and the status line). */
+unsigned media_gate_running(const MediaGate *g);

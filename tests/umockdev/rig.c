@@ -287,9 +287,21 @@ static void drain_notify(void) {
                 ;
 }
 
-void rig_uevent(Rig *r, const char *syspath, const char *action) {
+void rig_uevent_only(Rig *r, const char *syspath, const char *action) {
         drain_notify();
         umockdev_testbed_uevent(r->tb, syspath, action);
+}
+
+void rig_uevent(Rig *r, const char *syspath, const char *action) {
+        gchar *descriptors = g_build_filename(syspath, "descriptors", NULL);
+
+        drain_notify();
+        umockdev_testbed_uevent(r->tb, syspath, action);
+        /* As the kernel does: a usb_device's "add" is followed by "bind" once its driver (the
+         * generic one, for a device not yet authorized) has probed it. */
+        if (g_str_equal(action, "add") && g_file_test(descriptors, G_FILE_TEST_EXISTS))
+                umockdev_testbed_uevent(r->tb, syspath, "bind");
+        g_free(descriptors);
 }
 
 static int open_notify_socket(Rig *r) {

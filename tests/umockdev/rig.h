@@ -66,6 +66,8 @@ char *rig_add_device(Rig *r, const char *name, const char *parent, const char *s
 char *rig_add_interface(Rig *r, const char *dev_syspath, const char *name, uint8_t cls, uint8_t subclass,
                         uint8_t protocol);
 void rig_uevent(Rig *r, const char *syspath, const char *action);
+/* Only this one uevent (rig_uevent() follows a usb_device's "add" with "bind", as the kernel does). */
+void rig_uevent_only(Rig *r, const char *syspath, const char *action);
 
 /* Starts mamorid and waits for READY=1 (10 s). Returns 0 or -1. */
 int rig_start(Rig *r);

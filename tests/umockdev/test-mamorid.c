@@ -209,6 +209,34 @@ static int test_unregistered_stick(Rig *r) {
         return 0;
 }
 
+/* The kernel's "add" comes before its driver probe; the agent decides on "bind". */
+static int test_decided_on_bind(Rig *r) {
+        Descriptors d;
+        char *dev, *other, obj[16384];
+
+        CHECK(write_default_policy(r) == 0, "policy");
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        stick(&d, 0x0781, 0x5581);
+        dev = rig_add_device(r, "1-2", NULL, "REG0001", &d);
+        rig_uevent_only(r, dev, "add");
+        /* Events are handled in order: once a device plugged after it is decided, the "add"
+         * above has been seen, and must have left 1-2 alone. */
+        other = rig_add_device(r, "1-3", NULL, "NOTREGISTERED", &d);
+        rig_uevent(r, other, "add");
+        CHECK(rig_wait_decision(r, "1-3", "block"), "the second device was not decided");
+        CHECK(strcmp(rig_attr(dev, "authorized"), "0") == 0, "authorized on 'add', before the driver probe");
+        CHECK(!rig_state_device(r, "1-2", obj, sizeof(obj)), "decided on 'add': %s", obj);
+        rig_uevent_only(r, dev, "bind");
+        CHECK(rig_wait_attr(dev, "authorized", "1"), "not authorized on 'bind'");
+        CHECK(rig_wait_decision(r, "1-2", "allow"), "not recorded as allowed");
+        /* A later "bind" (a driver re-bound) changes nothing. */
+        rig_uevent_only(r, dev, "bind");
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        g_free(dev);
+        g_free(other);
+        return 0;
+}
+
 static int test_registered_stick(Rig *r) {
         Descriptors d;
         char *dev, *iface, obj[16384];
@@ -488,6 +516,8 @@ static int test_sigkill(Rig *r) {
 }
 
 static int test_root_hub_defaults(Rig *r) {
+        char *iface;
+
         CHECK(write_default_policy(r) == 0, "policy");
         CHECK(strcmp(rig_attr(r->usb1, "authorized_default"), "1") == 0, "testbed precondition");
         CHECK(rig_start(r) == 0, "mamorid did not start");
@@ -495,7 +525,13 @@ static int test_root_hub_defaults(Rig *r) {
         CHECK(strcmp(rig_attr(r->usb1, "interface_authorized_default"), "0") == 0, "usb1 interface_authorized_default");
         CHECK(strcmp(rig_attr(r->usb2, "authorized_default"), "0") == 0, "usb2 authorized_default");
         CHECK(strcmp(rig_attr(r->usb2, "interface_authorized_default"), "0") == 0, "usb2 interface_authorized_default");
+        /* The root hub's own interface, born unauthorized under the deny default: it carries the
+         * hub driver of every port, so the agent authorizes it and has its driver probed. */
+        iface = rig_add_interface(r, r->usb1, "1-0:1.0", 0x09, 0x00, 0x00);
+        CHECK(rig_wait_attr(iface, "authorized", "1"), "root hub interface left unauthorized");
+        CHECK(wait_probed("1-0:1.0"), "root hub interface not probed");
         CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        g_free(iface);
         return 0;
 }
 
@@ -576,6 +612,7 @@ static const struct {
 } cases[] = {
         { "unregistered-stick-blocked",   test_unregistered_stick },
         { "registered-stick-authorized",  test_registered_stick },
+        { "decided-on-bind",              test_decided_on_bind },
         { "keyboard-allowed",             test_keyboard },
         { "composite-per-interface",      test_composite },
         { "network-adapter-blocked",      test_network_adapter },

@@ -40,12 +40,24 @@ static void test_good(void **state) {
         AgentSettings s;
 
         assert_int_equal(load("# comment\n\n[Agent]\nPolicyDirectory = /etc/p\nStateDirectory=/var/s\n"
-                              "RuntimeDirectory=/run/r\nHideSerials=no\nLogLevel=debug\n", &s), 0);
+                              "RuntimeDirectory=/run/r\nHideSerials=no\nLogLevel=debug\n"
+                              "MediaTimeoutSec=5\nDeviceEvents=udev\n", &s), 0);
         assert_string_equal(s.policy_dir, "/etc/p");
         assert_string_equal(s.state_dir, "/var/s");
         assert_string_equal(s.runtime_dir, "/run/r");
         assert_int_equal(s.hide_serials, HIDE_SERIALS_NO);
         assert_int_equal(s.log_level, LOG_DEBUG);
+        assert_int_equal(s.media_timeout_sec, 5);
+        assert_true(s.device_events_udev);
+        agent_settings_done(&s);
+
+        /* defaults */
+        assert_int_equal(load("[Agent]\n", &s), 0);
+        assert_int_equal(s.media_timeout_sec, MEDIA_TIMEOUT_SEC_DEFAULT);
+        assert_false(s.device_events_udev);
+        assert_int_equal(load("[Agent]\nDeviceEvents=kernel\nMediaTimeoutSec=3600\n", &s), 0);
+        assert_false(s.device_events_udev);
+        assert_int_equal(s.media_timeout_sec, 3600);
         agent_settings_done(&s);
 }
 
@@ -60,6 +72,12 @@ static void test_bad(void **state) {
                 "[Agent\n",
                 "[Agent]\njust text\n",
                 "[Other]\nLogLevel=info\n",             /* unknown section */
+                "[Agent]\nMediaTimeoutSec=0\n",         /* out of range */
+                "[Agent]\nMediaTimeoutSec=3601\n",
+                "[Agent]\nMediaTimeoutSec=-5\n",
+                "[Agent]\nMediaTimeoutSec=10s\n",
+                "[Agent]\nMediaTimeoutSec=\n",
+                "[Agent]\nDeviceEvents=both\n",
         };
         AgentSettings s;
 

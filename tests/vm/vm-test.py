@@ -46,6 +46,16 @@ class Ctx:
 
     def check(self, cond, what):
         if not cond:
+            vm = getattr(self, "vm", None)
+            if vm is not None:
+                try:
+                    print("# agent log and records at the failure:\n" +
+                          vm.out("tail -n 40 /tmp/mamorid.log; tail -n 8 /var/lib/mamori/events.log; "
+                                 "ps -o pid,stat,comm,args | grep -v ' \\['; ls -l /proc/[0-9]*/fd 2>/dev/null | "
+                                 "grep /dev/sd; true"),
+                          flush=True)
+                except (VmError, OSError, TimeoutError):
+                    pass
             raise Failed(what)
         self.passed += 1
         print(f"ok {self.passed} - {what}", flush=True)
@@ -66,6 +76,7 @@ class Ctx:
             initrds.append(overlay)
         vm = Machine(self.kernel, initrds, work, append=append, extra=extra)
         vm.start(timeout)
+        self.vm = vm
         print(f"# {name}: booted in {vm.boot_seconds:.1f} s (console: {vm.console})", flush=True)
         return vm
 
@@ -282,12 +293,24 @@ def boot_agent(ctx, name, udev_rule=True):
     return vm
 
 
-def start_agent(ctx, vm):
-    vm.run(f"rm -f /run/mamori/state.json; {AGENT_CMD} >> /tmp/mamorid.log 2>&1 & echo $! > /tmp/mamorid.pid")
+def start_agent(ctx, vm, config=None):
+    if not config and os.environ.get("MAMORI_VM_DEBUG"):
+        vm.write_file("/etc/mamori/debug.conf", "[Agent]\nLogLevel=debug\n")
+        config = "/etc/mamori/debug.conf"
+    cmd = AGENT_CMD + (f" --config {config}" if config else "")
+    vm.run(f"rm -f /run/mamori/state.json; {cmd} >> /tmp/mamorid.log 2>&1 & echo $! > /tmp/mamorid.pid")
     ok = vm.wait_until("[ -s /run/mamori/state.json ]", 20)
     if not ok:
         print(vm.out("cat /tmp/mamorid.log; true"))
     ctx.check(ok, "mamorid is up (state.json written)")
+
+
+# a slow stick: 40 partitions probed at this many requests per second take several seconds
+SLOW_IOPS = 30
+
+# PIDs of the agent's check children (named mamorid-media) that hold a /dev/sd* node open
+CHECKER = ("{ for p in $(grep -lx mamorid-media /proc/[0-9]*/comm 2>/dev/null); do d=${p%/comm}; "
+           "ls -l $d/fd 2>/dev/null | grep -q /dev/sd && echo ${d#/proc/}; done; true; }")
 
 
 def agent_saw(vm, serial, decision, timeout=20):
@@ -413,18 +436,65 @@ def scenario_agent_media(ctx):
         vm.unplug("ro", storage=True)
         vm.wait_until(f"[ ! -e /sys/block/{sd} ]", 20)
 
-        # unplugged while the agent is still checking 40 partitions
-        vm.plug_storage("gone", os.path.join(ctx.img, "many.img"), serial="REG0002")
-        ok = vm.wait_until("pid=$(cat /tmp/mamorid.pid); ls -l /proc/$pid/fd | grep -q /dev/sd", 30)
-        ctx.check(ok, "the agent is reading the 40-partition disk")
-        vm.unplug("gone", storage=True)
-        ok = vm.wait_until("! ls -l /proc/$(cat /tmp/mamorid.pid)/fd | grep -q /dev/sd", 60)
-        ctx.check(ok and vm.out("grep -c media-passed /var/lib/mamori/events.log") == "3",
-                  "the check ends and the unplugged disk was not released")
-        ctx.check(vm.run("kill -0 $(cat /tmp/mamorid.pid)", check=False)[0] == 0, "mamorid survives")
+        # a slow 40-partition stick takes many seconds to check: the check runs in a child
+        # process, so another stick plugged meanwhile is decided and checked at once
+        vm.plug_storage("gone", os.path.join(ctx.img, "many.img"), serial="REG0002", iops=SLOW_IOPS)
+        ok = vm.wait_until(f"{CHECKER} | grep -q .", 30)
+        ctx.check(ok, "a mamorid-media child is reading the 40-partition disk")
         vm.plug_storage("again", os.path.join(ctx.img, "luks2.img"), serial="REG0001")
         ok = vm.wait_until("grep -c media-passed /var/lib/mamori/events.log | grep -qx 4", 60)
-        ctx.check(ok, "the next stick is checked and passes")
+        ctx.check(ok, "a second stick plugged meanwhile is checked and passes")
+        ctx.check(vm.out(f"{CHECKER} | wc -l") == "1",
+                  "... while the 40-partition check is still running")
+        # unplugged while being checked: recorded, nothing released, the child goes away
+        failed = int(vm.out("grep -c media-failed /var/lib/mamori/events.log; true"))
+        vm.unplug("gone", storage=True)
+        # the kernel may fail the child's reads just before it reports the removal: either
+        # reason is a failure, and the record names the disk
+        ok = vm.wait_until(f"[ $(grep -c media-failed /var/lib/mamori/events.log) -gt {failed} ]", 30)
+        last = vm.out("grep media-failed /var/lib/mamori/events.log | tail -n 1")
+        ctx.check(ok and '"disk":"sda"' in last and ("removed before its encryption check finished" in last or
+                                                     "could not be read" in last),
+                  "unplug during the check is recorded as a failure of that disk")
+        ctx.check(vm.wait_until(f"[ -z \"$({CHECKER})\" ]", 60), "the check's child is gone")
+        ctx.check(vm.out("grep -c media-passed /var/lib/mamori/events.log") == "4",
+                  "the unplugged disk was not released")
+        ctx.check(vm.run("kill -0 $(cat /tmp/mamorid.pid)", check=False)[0] == 0, "mamorid survives")
+    finally:
+        vm.stop()
+
+
+def scenario_agent_media_timeouts(ctx):
+    """A check that takes too long, and a storage interface whose disk never comes, fail closed."""
+    vm = boot_agent(ctx, "agent-media-timeouts")
+    try:
+        vm.write_file("/etc/mamori/mamorid.conf", "[Agent]\nMediaTimeoutSec=3\n")
+        start_agent(ctx, vm, config="/etc/mamori/mamorid.conf")
+        # 40 partitions on a slow stick take longer than 3 s to read
+        vm.plug_storage("slow", os.path.join(ctx.img, "many.img"), serial="REG0002", iops=SLOW_IOPS)
+        dev = wait_usb(ctx, vm, "REG0002")
+        ctx.check(media_event(vm, "media-failed", "did not finish within 3 seconds"),
+                  "a check over the time limit fails: 'did not finish within 3 seconds'")
+        ctx.check(vm.wait_until(f"[ \"$(cat /sys/bus/usb/devices/{dev}:1.0/authorized)\" = 0 ]", 20),
+                  "its storage interface is de-authorized")
+        ctx.check(vm.wait_until("[ -z \"$(ls /sys/block | grep '^sd')\" ]", 20), "its disk is gone")
+        ctx.check(vm.wait_until(f"[ -z \"$({CHECKER})\" ]", 30), "the check's child is gone")
+        ctx.check(vm.out("grep -c media-passed /var/lib/mamori/events.log; true") == "0", "nothing released")
+        vm.unplug("slow", storage=True)
+
+        # usb-storage told to ignore the device: the interface is authorized, no disk ever comes
+        vm.run("echo 46f4:0001:i > /sys/module/usb_storage/parameters/quirks")
+        vm.plug_storage("nodisk", os.path.join(ctx.img, "luks2.img"), serial="REG0001")
+        dev = wait_usb(ctx, vm, "REG0001")
+        ctx.check(media_event(vm, "media-failed", "No disk appeared on the storage device within 3 seconds"),
+                  "a storage interface without a disk is recorded: 'No disk appeared ...'")
+        ctx.check(vm.out(f"cat /sys/bus/usb/devices/{dev}:1.0/authorized") == "0",
+                  "and de-authorized, so a late disk cannot bypass the check")
+        vm.unplug("nodisk", storage=True)
+        vm.run("echo > /sys/module/usb_storage/parameters/quirks")
+        vm.plug_storage("fine", os.path.join(ctx.img, "luks2.img"), serial="REG0001")
+        ctx.check(media_event(vm, "media-passed", "All volumes are encrypted"),
+                  "with the driver back, the same stick passes within the limit")
     finally:
         vm.stop()
 
@@ -478,66 +548,182 @@ def scenario_agent_sigkill(ctx):
 
 
 # --- the Debian guest: mamorid installed by meson, run by systemd -------------
-def scenario_debian_unit(ctx):
-    """meson install into a debootstrap'ed Debian; mamorid runs as its systemd unit.
+BOOT_STICKS = [
+    # QEMU id, image, serial: present when the machine is switched on (coldplug)
+    ("b1", "luks2.img", "BOOTUNREG"),
+    ("b2", "luks2.img", "REG0003"),
+]
+MSG_ALLOWED = "b2f6ff90c1d4432a81e92f5f316b7e39"
+MSG_BLOCKED = "a2f7c104ca104ff98e5ddb1db007d307"
 
-    Not yet in the meson suite: the guest boots, mamorid.service is active and the udev rule
-    applies, but a stick hot-plugged there disconnects about 50 ms after enumeration and is
-    never seen by the agent (under investigation). Run by hand: vm-test.py ... debian-unit"""
-    work = os.path.join(ctx.assets, "runs", "debian-unit")
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
+
+def debian_image(ctx, work):
+    """The cached debootstrap tree (mkrootfs.sh) + `meson install` of this build + the unit enabled
+    + the test policy, as an ext4 image. Returns its path."""
+    import json
     cache = os.path.join(ctx.args.cache, "debian")
-    subprocess.run([os.path.join(HERE, "mkrootfs.sh"), os.path.dirname(ctx.kernel), cache], check=True)
-    tree = os.path.join(work, "tree")
     t0 = time.monotonic()
+    subprocess.run([os.path.join(HERE, "mkrootfs.sh"), os.path.dirname(ctx.kernel), cache], check=True)
+    ctx.timings["rootfs_cache_s"] = round(time.monotonic() - t0, 1)
+    t0 = time.monotonic()
+    tree = os.path.join(work, "tree")
     subprocess.run(["cp", "-a", "--reflink=auto", os.path.join(cache, "tree"), tree], check=True)
     subprocess.run(["meson", "install", "-C", ctx.build, "--destdir", tree, "--no-rebuild", "--quiet"],
                    check=True, stdout=subprocess.DEVNULL)
-    prefix = subprocess.run(["meson", "introspect", ctx.build, "--buildoptions"], check=True,
-                            capture_output=True, text=True).stdout
-    prefix = next(o["value"] for o in __import__("json").loads(prefix) if o["name"] == "prefix")
+    opts = subprocess.run(["meson", "introspect", ctx.build, "--buildoptions"], check=True,
+                          capture_output=True, text=True).stdout
+    opt = {o["name"]: o["value"] for o in json.loads(opts)}
+    prefix = opt["prefix"]
+    # what `systemctl enable mamorid` does ([Install] WantedBy=sysinit.target)
     unit = os.path.join(prefix, "lib", "systemd", "system", "mamorid.service")
     wants = os.path.join(tree, "etc", "systemd", "system", "sysinit.target.wants")
     os.makedirs(wants, exist_ok=True)
     os.symlink(unit, os.path.join(wants, "mamorid.service"))
-    policy_dir = os.path.join(tree, prefix.lstrip("/"), "etc", "mamori", "policy.d")
+    sysconfdir = opt["sysconfdir"] if os.path.isabs(opt["sysconfdir"]) else os.path.join(prefix, opt["sysconfdir"])
+    policy_dir = os.path.join(tree, sysconfdir.lstrip("/"), "mamori", "policy.d")
     os.makedirs(policy_dir, exist_ok=True)
     with open(os.path.join(policy_dir, "50-vm.yaml"), "w") as f:
         f.write(POLICY)
     image = os.path.join(work, "rootfs.ext4")
     subprocess.run(["mke2fs", "-q", "-t", "ext4", "-d", tree, "-F", image, "1G"], check=True)
     shutil.rmtree(tree)
-    print(f"# debian-unit: root file system ready in {time.monotonic() - t0:.1f} s", flush=True)
+    ctx.timings["rootfs_image_s"] = round(time.monotonic() - t0, 1)
+    return image
 
-    vm = Machine(ctx.kernel, [ctx.base], work, append="mamori.root=/dev/vda", mem=768,
-                 extra=["-drive", f"file={image},if=virtio,format=raw,snapshot=on"])
+
+def journal(vm, *matches):
+    """The journal records of this boot that carry all these FIELD=value matches, as dicts."""
+    import json
+    out = vm.out("journalctl -b -o json --no-pager " + " ".join(f"'{m}'" for m in matches))
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def wait_disk(vm, serial, timeout):
+    """Waits for the block disk of the stick with this serial; its name or ''."""
+    cond = (f"for b in /sys/block/sd*; do p=$(readlink -f $b/device); d=${{p%%/host*}}; d=${{d%/*}}; "
+            f"[ \"$(cat $d/serial 2>/dev/null)\" = '{serial}' ] && exit 0; done; false")
+    return block_of(vm, serial) if vm.wait_until(f"( {cond} )", timeout) else ""
+
+
+def unit_usec(vm, unit, prop):
+    return int(vm.out(f"systemctl show -p {prop} --value {unit}") or 0)
+
+
+def scenario_debian_unit(ctx):
+    """meson install into a debootstrap'ed Debian; mamorid runs as its systemd unit, from boot on."""
+    for tool in ("debootstrap", "mke2fs"):
+        if not shutil.which(tool, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin"):
+            print(f"SKIP: debian-unit needs {tool} (apt-get install debootstrap e2fsprogs)")
+            sys.exit(SKIP)
+    if os.geteuid() != 0:
+        print("SKIP: debian-unit needs root (debootstrap, and file ownership in the guest image)")
+        sys.exit(SKIP)
+    work = os.path.join(ctx.assets, "runs", "debian-unit")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    image = debian_image(ctx, work)
+    print(f"# debian-unit: root file system ready {ctx.timings}", flush=True)
+
+    extra = ["-drive", f"file={image},if=virtio,format=raw,snapshot=on"]
+    for dev_id, img, serial in BOOT_STICKS:
+        extra += ["-blockdev", f"driver=raw,node-name={dev_id}-blk,file.driver=file,"
+                  f"file.filename={os.path.join(ctx.img, img)},file.locking=off",
+                  "-device", f"usb-storage,id={dev_id},drive={dev_id}-blk,serial={serial},"
+                  "bus=xhci.0,removable=on"]
+    vm = Machine(ctx.kernel, [ctx.base], work, append="mamori.root=/dev/vda", mem=768, extra=extra)
     vm.start(240)
+    ctx.timings["boot_s"] = round(vm.boot_seconds, 1)
     print(f"# debian-unit: booted in {vm.boot_seconds:.1f} s", flush=True)
     try:
-        ok = vm.wait_until("[ -e /sys/bus/usb/devices/usb2 ] && systemctl is-active -q mamorid.service", 60)
-        ctx.check(ok, "mamorid.service is active")
+        ok = vm.wait_until("systemctl is-active -q mamorid.service && "
+                           "[ \"$(systemctl show -p ActiveState --value systemd-udev-trigger)\" = active ]", 60)
+        ctx.check(ok, "mamorid.service and the coldplug trigger are active")
+
+        # --- started at boot, before devices are usable
+        ctx.check("systemd-udev-trigger.service" in vm.out("systemctl show -p Before --value mamorid").split(),
+                  "unit ordering: mamorid.service is Before=systemd-udev-trigger.service")
+        ready = unit_usec(vm, "mamorid", "ActiveEnterTimestampMonotonic")
+        trigger = unit_usec(vm, "systemd-udev-trigger", "InactiveExitTimestampMonotonic")
+        ctx.check(0 < ready < trigger, f"mamorid was ready ({ready / 1e6:.2f} s) before the coldplug trigger "
+                  f"started ({trigger / 1e6:.2f} s)")
+        hubs = [r for r in journal(vm, "_TRANSPORT=kernel") if "New USB device found" in r.get("MESSAGE", "")
+                and "usb usb" in r.get("MESSAGE", "")]
+        first = min((int(r["__MONOTONIC_TIMESTAMP"]) for r in hubs), default=0)
+        ctx.check(0 < ready < first,
+                  f"mamorid was ready before the first USB controller came up ({first / 1e6:.2f} s)")
         ctx.check(vm.out("cat /sys/bus/usb/devices/usb*/interface_authorized_default | sort -u") == "0",
-                  "udev rule set interface_authorized_default=0 on the root hubs")
+                  "root hubs: interface_authorized_default=0 (udev rule and agent)")
+        ctx.check(vm.out("cat /sys/bus/usb/devices/[0-9]*-0:1.0/authorized | sort -u") == "1",
+                  "root hubs' own interfaces stay authorized (their hub driver serves the ports)")
+
+        # --- sticks present at boot: decided on coldplug
+        for _, _, serial in BOOT_STICKS:
+            wait_usb(ctx, vm, serial, 60)
+        sd0 = wait_disk(vm, "REG0003", 60)
+        ctx.check(sd0 != "", f"registered stick present at boot: its disk /dev/{sd0} appears")
+        ok = vm.wait_until(f"journalctl -b -u mamorid DISK={sd0} PRIORITY=6 -o cat | grep -q .", 30)
+        ctx.check(ok, f"journal: /dev/{sd0} passed the media check")
+        boot_unreg = usb_path(vm, "BOOTUNREG")
+        ctx.check(authorized(vm, "BOOTUNREG") == "0" and block_of(vm, "BOOTUNREG") == "",
+                  f"unregistered stick present at boot ({boot_unreg}) is not authorized, has no disk")
+        kmsgs = [r.get("MESSAGE", "") for r in journal(vm, "_TRANSPORT=kernel")]
+        ctx.check(f"usb {boot_unreg}: Device is not authorized for usage" in kmsgs and
+                  f"usb {boot_unreg}: authorized to connect" not in kmsgs,
+                  "kernel log: the unregistered boot stick was never authorized, not even briefly")
+
+        # --- hot-plug
         vm.plug_storage("u1", os.path.join(ctx.img, "luks2.img"), serial="UNREG01")
         vm.plug_storage("r1", os.path.join(ctx.img, "luks2.img"), serial="REG0001")
         wait_usb(ctx, vm, "UNREG01")
         wait_usb(ctx, vm, "REG0001")
-        ok = vm.wait_until("[ -n \"$(ls /sys/block | grep '^sd')\" ]", 30)
-        ctx.check(ok and block_of(vm, "REG0001") != "", "registered stick's disk appears")
-        ctx.check(authorized(vm, "UNREG01") == "0", "unregistered stick is not authorized")
-        ok = vm.wait_until("journalctl -u mamorid -o cat | grep -q 'released'", 30)
-        ctx.check(ok, "journal: the registered stick passed the media check")
+        sd = wait_disk(vm, "REG0001", 30)
+        ctx.check(sd != "", f"registered stick's disk /dev/{sd} appears")
+        ctx.check(authorized(vm, "UNREG01") == "0" and block_of(vm, "UNREG01") == "",
+                  "unregistered hot-plugged stick is not authorized, has no disk")
+        ok = vm.wait_until(f"journalctl -b -u mamorid DISK={sd} PRIORITY=6 -o cat | grep -q .", 30)
+        ctx.check(ok, f"journal: /dev/{sd} passed the media check (DISK={sd}, PRIORITY=6)")
         vm.plug_storage("f1", os.path.join(ctx.img, "fat.img"), serial="REG0002")
-        ok = vm.wait_until("journalctl -u mamorid -o cat | grep -q 'not encrypted'", 30)
-        ctx.check(ok, "journal: the FAT stick was removed as not encrypted")
+        wait_usb(ctx, vm, "REG0002")
+        fat = usb_path(vm, "REG0002")
+        ok = vm.wait_until(f"journalctl -b -u mamorid DEVICE_ID={fat} PRIORITY=4 -o cat | grep -q vfat", 30)
+        ctx.check(ok, f"journal: the FAT stick ({fat}) failed the media check, reason names vfat")
+        ok = vm.wait_until(f"[ \"$(cat /sys/bus/usb/devices/{fat}:1.0/authorized)\" = 0 ] && "
+                           f"[ -z \"$(ls /sys/bus/usb/devices/{fat}:1.0 | grep '^host')\" ]", 20)
+        ctx.check(ok, "the FAT stick's storage interface is de-authorized, its disk removed")
+
+        # --- the records, by MESSAGE_ID
+        allowed = {r.get("SERIAL") for r in journal(vm, f"MESSAGE_ID={MSG_ALLOWED}")}
+        blocked = {r.get("SERIAL") for r in journal(vm, f"MESSAGE_ID={MSG_BLOCKED}")}
+        print(f"# MESSAGE_ID allowed: {sorted(filter(None, allowed))}, blocked: {sorted(filter(None, blocked))}")
+        ctx.check({"REG0001", "REG0002", "REG0003"} <= allowed and not allowed & {"BOOTUNREG", "UNREG01"},
+                  f"journalctl MESSAGE_ID={MSG_ALLOWED}: exactly the registered sticks")
+        ctx.check({"BOOTUNREG", "UNREG01"} <= blocked and not blocked & {"REG0001", "REG0002", "REG0003"},
+                  f"journalctl MESSAGE_ID={MSG_BLOCKED}: exactly the unregistered sticks")
+        recs = journal(vm, f"MESSAGE_ID={MSG_BLOCKED}", "SERIAL=UNREG01")
+        ctx.check(recs and all(r.get("_SYSTEMD_UNIT") == "mamorid.service" and r.get("DECISION") and
+                               r.get("VID_PID") == "46f4:0001" for r in recs),
+                  "blocked record: from mamorid.service, with DECISION and VID_PID fields")
+
+        # --- SIGKILL: systemd restarts it, nothing opens up
+        ctx.check(vm.out("systemctl show -p NRestarts --value mamorid") == "0",
+                  "mamorid has not crashed or been restarted so far (NRestarts=0)")
+        # a root hub interface left unauthorized (the deny default written before the kernel
+        # created it, while no agent ran) loses its hub driver; the agent's start repairs it
+        vm.run("echo 0 > /sys/bus/usb/devices/1-0:1.0/authorized")
+        ctx.check(vm.wait_until("[ ! -e /sys/bus/usb/devices/1-0:1.0/driver ]", 10),
+                  "root hub interface 1-0:1.0 de-authorized by hand: its hub driver is gone")
         pid = vm.out("systemctl show -p MainPID --value mamorid")
         vm.run("systemctl kill -s KILL mamorid.service")
         ok = vm.wait_until(f"p=$(systemctl show -p MainPID --value mamorid); [ \"$p\" != 0 ] && [ \"$p\" != {pid} ] "
                            "&& systemctl is-active -q mamorid", 60)
-        ctx.check(ok, "systemd restarts mamorid after SIGKILL")
-        ctx.check(authorized(vm, "UNREG01") == "0" and block_of(vm, "REG0001") != "",
-                  "after the restart: unregistered still blocked, registered disk still there")
+        ctx.check(ok and vm.out("systemctl show -p NRestarts --value mamorid") == "1",
+                  "systemd restarts mamorid after SIGKILL (NRestarts=1)")
+        ctx.check(authorized(vm, "UNREG01") == "0" and authorized(vm, "BOOTUNREG") == "0"
+                  and block_of(vm, "REG0001") != "" and block_of(vm, "REG0003") != "",
+                  "after the restart: unregistered sticks still blocked, registered disks still there")
+        ok = vm.wait_until("[ \"$(cat /sys/bus/usb/devices/1-0:1.0/authorized)\" = 1 ] && "
+                           "[ -e /sys/bus/usb/devices/1-0:1.0/driver ]", 20)
+        ctx.check(ok, "the restarted agent authorized root hub interface 1-0:1.0 again, its hub driver is bound")
     finally:
         vm.stop()
 
@@ -547,6 +733,7 @@ SCENARIOS = {
     "media-kernel": scenario_media_kernel,
     "agent-usb": scenario_agent_usb,
     "agent-media": scenario_agent_media,
+    "agent-media-timeouts": scenario_agent_media_timeouts,
     "agent-restart": scenario_agent_restart,
     "agent-sigkill": scenario_agent_sigkill,
     "debian-unit": scenario_debian_unit,

@@ -177,9 +177,10 @@ class Machine:
 
     def wait_until(self, condition, timeout=30.0):
         """Bounded retry of a guest shell condition (the retry loop runs in the guest)."""
-        steps = int(timeout * 20)
-        script = (f"i=0; while [ $i -lt {steps} ]; do if {condition}; then exit 0; fi; "
-                  f"usleep 50000; i=$((i+1)); done; exit 1")
+        # the deadline is the guest's clock, so a slow condition cannot stretch the wait
+        script = (f"end=$(( $(cut -d. -f1 /proc/uptime) + {int(timeout) + 1} )); "
+                  f"while :; do if {condition}; then exit 0; fi; "
+                  f"[ $(cut -d. -f1 /proc/uptime) -lt $end ] || exit 1; usleep 50000; done")
         rc, _ = self.run(script, timeout=timeout + 30, check=False)
         return rc == 0
 
@@ -214,11 +215,17 @@ class Machine:
             if "event" in r:
                 self.qmp_events.append(r)
 
-    def plug_storage(self, dev_id, image, serial, read_only=False, bus="xhci.0", port=None):
+    def plug_storage(self, dev_id, image, serial, read_only=False, bus="xhci.0", port=None, iops=None):
+        """iops: a slow stick, QEMU's throttle filter lets through at most this many requests/s."""
+        f = {"driver": "file", "filename": image, "read-only": read_only,
+             "locking": "off"}  # sticks may share one image; nothing writes it
+        if iops:
+            self.qmp_cmd("object-add", **{"qom-type": "throttle-group", "id": f"{dev_id}-tg",
+                                          "limits": {"iops-total": iops}})
+            f = {"driver": "throttle", "throttle-group": f"{dev_id}-tg", "file": f}
         self.qmp_cmd("blockdev-add", **{
-            "node-name": f"{dev_id}-blk", "driver": "raw", "read-only": read_only,
-            "file": {"driver": "file", "filename": image, "read-only": read_only,
-                     "locking": "off"}})  # sticks may share one image; nothing writes it
+            "node-name": f"{dev_id}-blk", "driver": "raw", "read-only": read_only, "file": f})
+        self.throttled = getattr(self, "throttled", set()) | ({dev_id} if iops else set())
         args = {"driver": "usb-storage", "id": dev_id, "drive": f"{dev_id}-blk",
                 "serial": serial, "bus": bus, "removable": True}
         if port:
@@ -233,3 +240,5 @@ class Machine:
         self.qmp_wait_event("DEVICE_DELETED", dev_id, timeout)
         if storage:
             self.qmp_cmd("blockdev-del", **{"node-name": f"{dev_id}-blk"})
+            if dev_id in getattr(self, "throttled", set()):
+                self.qmp_cmd("object-del", id=f"{dev_id}-tg")
