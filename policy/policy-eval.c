@@ -41,20 +41,28 @@ static bool medium_host_ok(const PolicyMedium *m, const char *hostname) {
 }
 
 /* Looks up a registered medium by identity, honouring expiry and host scoping (see policy.h).
- * O(1) average: one hash bucket. */
+ * O(1) average: a few adjacent slots of the index. */
 const PolicyMedium *policy_find_medium(const Policy *p, uint16_t vendor, uint16_t product,
                                        const char *serial, const PolicyContext *ctx) {
-        const PolicyMedium *m;
-        size_t b;
+        const PolicyMedium *m = NULL;
+        uint64_t h;
+        size_t b, mask;
 
-        if (!p || !serial || !ctx || !p->media_hash)
+        if (!p || !serial || !ctx || !p->media_index)
                 return NULL;
-        b = policy_medium_hash(vendor, product, serial) & (p->n_media_hash - 1);
-        for (m = p->media_hash[b]; m; m = m->hash_next)
-                if (m->vendor == vendor && m->product == product && streq(m->serial, serial))
+        h = policy_medium_hash(vendor, product, serial);
+        mask = p->n_media_index - 1;
+        for (b = h & mask;; b = (b + 1) & mask) {
+                const PolicyMediaSlot *s = &p->media_index[b];
+
+                if (!s->medium)
+                        return NULL;
+                if (s->hash == (uint32_t) (h >> 32) && s->vendor == vendor && s->product == product &&
+                    streq(s->medium->serial, serial)) {
+                        m = s->medium;
                         break;
-        if (!m)
-                return NULL;
+                }
+        }
         if (medium_expired(m, ctx->now))
                 return NULL;
         if (!medium_host_ok(m, ctx->hostname))

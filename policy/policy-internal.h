@@ -140,6 +140,25 @@ const PolicyNode *policy_node_map_get(const PolicyNode *n, const char *key);
  * surrogates, nothing beyond U+10FFFF). Returns the offset of the first bad byte, or size. */
 size_t policy_utf8_check(const char *data, size_t size);
 
+/* A bump allocator for data that lives exactly as long as its owner (the registered media of a
+ * Policy): no per-object malloc header, no free of single objects, one free() per block. */
+typedef struct PolicyArena PolicyArena;
+/* Returns size bytes aligned for any type (zeroed), or NULL on ENOMEM. *a may be NULL (empty). */
+void *policy_arena_alloc(PolicyArena **a, size_t size);
+/* A NUL-terminated copy of the n bytes at s, or NULL on ENOMEM. */
+char *policy_arena_strndup(PolicyArena **a, const char *s, size_t n);
+/* Frees every block; accepts NULL, returns NULL. */
+PolicyArena *policy_arena_free(PolicyArena *a);
+
+/* Finds the first duplicate of a list of n strings, in list order: the smallest index j whose
+ * string equals that of an earlier index i (the first occurrence). name(userdata, k) returns the
+ * k-th string. Returns 1 and sets *ret_first and *ret_dup, 0 when all strings differ, or
+ * -ENOMEM. Expected O(n) (hash set), whatever the order of the strings. */
+int policy_find_duplicate(size_t n, const char *(*name)(const void *userdata, size_t k), const void *userdata,
+                          size_t *ret_first, size_t *ret_dup);
+/* FNV-1a of a NUL-terminated string, folded (the hash of policy_find_duplicate()). */
+uint64_t policy_string_hash(const char *s);
+
 /* --- The data model (filled by policy-validate.c and policy-load.c, read by policy-eval.c) --- */
 
 typedef struct PolicyInterfaceRule {
@@ -178,6 +197,8 @@ struct PolicyRule {
         bool audit_only;
 };
 
+/* Every PolicyMedium and all its strings and string arrays live in Policy.media_arena: they are
+ * never freed one by one. */
 struct PolicyMedium {
         char *asset;
         uint16_t vendor, product;
@@ -191,8 +212,15 @@ struct PolicyMedium {
         const char *file;
         unsigned line, column;
         unsigned asset_line, asset_column;
-        PolicyMedium *hash_next;        /* identity hash chain */
 };
+
+/* One slot of the media index (linear probing): the identity hash and vendor/product beside the
+ * pointer, so a lookup of an unknown device reads only the slots, not the media. */
+typedef struct PolicyMediaSlot {
+        uint32_t hash;                  /* high half of policy_medium_hash() */
+        uint16_t vendor, product;
+        PolicyMedium *medium;           /* NULL: empty slot */
+} PolicyMediaSlot;
 
 struct Policy {
         char **files;                   /* file names as given, in reading order (error positions) */
@@ -211,9 +239,10 @@ struct Policy {
         size_t n_rules;
         PolicyMedium **media;
         size_t n_media;
+        PolicyArena *media_arena;       /* memory of every PolicyMedium and its strings */
 
-        PolicyMedium **media_hash;      /* buckets, built by policy_finish() */
-        size_t n_media_hash;            /* power of two */
+        PolicyMediaSlot *media_index;   /* open addressing, built by policy_finish() */
+        size_t n_media_index;           /* power of two, at least twice n_media */
 
         char *version;                  /* VERSION@DIGEST, set by policy_finish() */
         bool finished;

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "fileio.h"
 #include "policy-internal.h"
 #include "sha256.h"
 
@@ -42,17 +41,76 @@ static void rule_free(PolicyRule *r) {
         free(r);
 }
 
-static void medium_free(PolicyMedium *m) {
-        if (!m)
-                return;
-        free(m->asset);
-        free(m->serial);
-        free(m->owner);
-        free(m->section);
-        free(m->classification);
-        policy_strv_free(m->luks_uuids);
-        policy_strv_free(m->hosts);
-        free(m);
+struct PolicyArena {
+        PolicyArena *next;      /* older blocks */
+        size_t used, size;
+        max_align_t data[];
+};
+
+#define ARENA_FIRST_BLOCK (4U * 1024U)
+#define ARENA_MAX_BLOCK (512U * 1024U)
+
+static void *arena_alloc_aligned(PolicyArena **a, size_t size, size_t align) {
+        PolicyArena *b = *a;
+        size_t off;
+
+        if (b) {
+                off = (b->used + align - 1) & ~(align - 1);
+                if (off <= b->size && b->size - off >= size) {
+                        b->used = off + size;
+                        return (char *) b->data + off;
+                }
+        }
+        /* a new block, twice the size of the previous one (up to ARENA_MAX_BLOCK), so a small
+         * policy stays small and a large one needs few blocks */
+        size_t bs = b ? MIN(b->size * 2, (size_t) ARENA_MAX_BLOCK) : ARENA_FIRST_BLOCK;
+        if (size > SIZE_MAX / 2 - sizeof(PolicyArena))
+                return NULL;
+        bs = MAX(bs, size);
+        PolicyArena *nb = malloc(sizeof(PolicyArena) + bs);
+        if (!nb)
+                return NULL;
+        nb->next = b;
+        nb->size = bs;
+        nb->used = size;
+        *a = nb;
+        return nb->data;
+}
+
+void *policy_arena_alloc(PolicyArena **a, size_t size) {
+        void *p;
+
+        assert(a);
+        p = arena_alloc_aligned(a, size, _Alignof(max_align_t));
+        if (p)
+                memset(p, 0, size);
+        return p;
+}
+
+char *policy_arena_strndup(PolicyArena **a, const char *s, size_t n) {
+        char *d;
+
+        assert(a);
+        assert(s || n == 0);
+        if (n == SIZE_MAX)
+                return NULL;
+        d = arena_alloc_aligned(a, n + 1, 1);
+        if (!d)
+                return NULL;
+        if (n > 0)
+                memcpy(d, s, n);
+        d[n] = 0;
+        return d;
+}
+
+PolicyArena *policy_arena_free(PolicyArena *a) {
+        while (a) {
+                PolicyArena *next = a->next;
+
+                free(a);
+                a = next;
+        }
+        return NULL;
 }
 
 /* Frees a policy and everything it owns. Accepts NULL; returns NULL. */
@@ -62,10 +120,9 @@ Policy *policy_free(Policy *p) {
         for (size_t i = 0; i < p->n_rules; i++)
                 rule_free(p->rules[i]);
         free(p->rules);
-        for (size_t i = 0; i < p->n_media; i++)
-                medium_free(p->media[i]);
-        free(p->media);
-        free(p->media_hash);
+        free(p->media);                 /* the media themselves live in media_arena */
+        policy_arena_free(p->media_arena);
+        free(p->media_index);
         for (size_t i = 0; i < p->n_files; i++)
                 free(p->files[i]);
         free(p->files);
@@ -150,71 +207,93 @@ int policy_add_buffer(Policy *p, const char *name, const char *data, size_t size
         return add_buffer_full(p, name, name, data, size, reterr);
 }
 
-typedef struct NameRef {
-        const char *name;
-        size_t index;
-        const char *file;
-        unsigned line, column;
-} NameRef;
+uint64_t policy_string_hash(const char *s) {
+        uint64_t h = UINT64_C(0xcbf29ce484222325);
 
-static int nameref_compare(const void *a, const void *b) {
-        const NameRef *x = a, *y = b;
-        int c = strcmp(x->name, y->name);
-
-        if (c != 0)
-                return c;
-        return x->index < y->index ? -1 : x->index > y->index;
+        for (const unsigned char *c = (const unsigned char *) s; *c; c++)
+                h = (h ^ *c) * UINT64_C(0x100000001b3);
+        return h ^ (h >> 29);
 }
 
-/* Finds the duplicate that comes first in reading order among refs; reports it naming the first
- * place. */
-static int check_unique(NameRef *refs, size_t n, const char *what, PolicyError *reterr) {
-        const NameRef *first = NULL, *dup = NULL;
+typedef struct DupSlot {
+        uint32_t index1;        /* index + 1; 0: empty */
+        uint32_t hash;          /* low bits of the hash, to skip most string compares */
+} DupSlot;
 
-        qsort(refs, n, sizeof(NameRef), nameref_compare);
-        for (size_t i = 1; i < n; i++) {
-                if (!streq(refs[i].name, refs[i - 1].name))
-                        continue;
-                if (i >= 2 && streq(refs[i - 2].name, refs[i].name))
-                        continue;
-                if (!dup || refs[i].index < dup->index) {
-                        dup = &refs[i];
-                        first = &refs[i - 1];
+/* Inserts the strings in list order into an open-addressing hash set; the first string already
+ * in the set is the duplicate that comes first (see policy-internal.h). */
+int policy_find_duplicate(size_t n, const char *(*name)(const void *userdata, size_t k), const void *userdata,
+                          size_t *ret_first, size_t *ret_dup) {
+        _cleanup_free_ DupSlot *slots = NULL;
+        size_t n_slots = 16;
+
+        assert(name);
+        assert(ret_first);
+        assert(ret_dup);
+
+        if (n < 2)
+                return 0;
+        if (n >= UINT32_MAX / 2)
+                return -ENOMEM;
+        while (n_slots < n * 2)
+                n_slots *= 2;
+        slots = calloc(n_slots, sizeof(DupSlot));
+        if (!slots)
+                return -ENOMEM;
+
+        for (size_t k = 0; k < n; k++) {
+                const char *s = name(userdata, k);
+                uint64_t h = policy_string_hash(s);
+                size_t i = h & (n_slots - 1);
+
+                for (;; i = (i + 1) & (n_slots - 1)) {
+                        DupSlot *slot = &slots[i];
+
+                        if (slot->index1 == 0) {
+                                *slot = (DupSlot) { .index1 = (uint32_t) k + 1, .hash = (uint32_t) h };
+                                break;
+                        }
+                        if (slot->hash == (uint32_t) h && streq(name(userdata, slot->index1 - 1), s)) {
+                                *ret_first = slot->index1 - 1;
+                                *ret_dup = k;
+                                return 1;
+                        }
                 }
         }
-        if (!dup)
-                return 0;
-        return policy_error_set(reterr, -EBADMSG, dup->file, dup->line, dup->column,
-                                "duplicate %s '%s' (first at %s:%u:%u)", what, dup->name,
-                                first->file, first->line, first->column);
+        return 0;
+}
+
+static const char *rule_id_of(const void *userdata, size_t k) {
+        return ((const Policy *) userdata)->rules[k]->id;
+}
+
+static const char *asset_of(const void *userdata, size_t k) {
+        return ((const Policy *) userdata)->media[k]->asset;
 }
 
 static int check_rule_ids(Policy *p, PolicyError *reterr) {
-        _cleanup_free_ NameRef *refs = NULL;
+        size_t i, j;
+        int r;
 
-        if (p->n_rules < 2)
-                return 0;
-        refs = calloc(p->n_rules, sizeof(NameRef));
-        if (!refs)
-                return -ENOMEM;
-        for (size_t i = 0; i < p->n_rules; i++)
-                refs[i] = (NameRef) { p->rules[i]->id, i, p->rules[i]->file,
-                                      p->rules[i]->id_line, p->rules[i]->id_column };
-        return check_unique(refs, p->n_rules, "rule id", reterr);
+        r = policy_find_duplicate(p->n_rules, rule_id_of, p, &i, &j);
+        if (r <= 0)
+                return r;
+        return policy_error_set(reterr, -EBADMSG, p->rules[j]->file, p->rules[j]->id_line, p->rules[j]->id_column,
+                                "duplicate %s '%s' (first at %s:%u:%u)", "rule id", p->rules[j]->id,
+                                p->rules[i]->file, p->rules[i]->id_line, p->rules[i]->id_column);
 }
 
 static int check_assets(Policy *p, PolicyError *reterr) {
-        _cleanup_free_ NameRef *refs = NULL;
+        size_t i, j;
+        int r;
 
-        if (p->n_media < 2)
-                return 0;
-        refs = calloc(p->n_media, sizeof(NameRef));
-        if (!refs)
-                return -ENOMEM;
-        for (size_t i = 0; i < p->n_media; i++)
-                refs[i] = (NameRef) { p->media[i]->asset, i, p->media[i]->file,
-                                      p->media[i]->asset_line, p->media[i]->asset_column };
-        return check_unique(refs, p->n_media, "media asset", reterr);
+        r = policy_find_duplicate(p->n_media, asset_of, p, &i, &j);
+        if (r <= 0)
+                return r;
+        return policy_error_set(reterr, -EBADMSG, p->media[j]->file, p->media[j]->asset_line,
+                                p->media[j]->asset_column, "duplicate %s '%s' (first at %s:%u:%u)", "media asset",
+                                p->media[j]->asset, p->media[i]->file, p->media[i]->asset_line,
+                                p->media[i]->asset_column);
 }
 
 /* FNV-1a over vendor, product and serial, folded: the identity hash of the media index. */
@@ -233,23 +312,36 @@ static int build_media_index(Policy *p, PolicyError *reterr) {
 
         while (n < p->n_media * 2)
                 n *= 2;
-        p->media_hash = calloc(n, sizeof(PolicyMedium *));
-        if (!p->media_hash)
+        p->media_index = calloc(n, sizeof(PolicyMediaSlot));
+        if (!p->media_index)
                 return -ENOMEM;
-        p->n_media_hash = n;
+        p->n_media_index = n;
 
+        /* in file order, so the medium a duplicate hits is its first occurrence */
         for (size_t i = 0; i < p->n_media; i++) {
                 PolicyMedium *m = p->media[i];
-                size_t b = policy_medium_hash(m->vendor, m->product, m->serial) & (n - 1);
+                uint64_t h = policy_medium_hash(m->vendor, m->product, m->serial);
+                size_t b = h & (n - 1);
 
-                for (PolicyMedium *o = p->media_hash[b]; o; o = o->hash_next)
+                for (;; b = (b + 1) & (n - 1)) {
+                        PolicyMediaSlot *s = &p->media_index[b];
+                        const PolicyMedium *o = s->medium;
+
+                        if (!o) {
+                                *s = (PolicyMediaSlot) {
+                                        .hash = (uint32_t) (h >> 32),
+                                        .vendor = m->vendor,
+                                        .product = m->product,
+                                        .medium = m,
+                                };
+                                break;
+                        }
                         if (o->vendor == m->vendor && o->product == m->product && streq(o->serial, m->serial))
                                 return policy_error_set(reterr, -EBADMSG, m->file, m->line, m->column,
                                                         "medium %04x:%04x serial '%s' is already registered as '%s' (first at %s:%u:%u)",
                                                         m->vendor, m->product, m->serial, o->asset,
                                                         o->file, o->line, o->column);
-                m->hash_next = p->media_hash[b];
-                p->media_hash[b] = m;
+                }
         }
         return 0;
 }
@@ -347,6 +439,59 @@ static int list_policy_files(const char *dir, char ***ret, size_t *ret_n) {
         return 0;
 }
 
+/* Reads a whole file into one buffer sized from fstat() (one allocation, one read for a file
+ * that does not change meanwhile; a file that grows is still read to its end). The buffer is
+ * NUL-terminated. Returns 0, -EFBIG above max bytes, or a negative errno. */
+static int read_policy_file(const char *path, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0, alloc;
+        struct stat st;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISREG(st.st_mode) && (uint64_t) st.st_size > max)
+                return -EFBIG;
+        /* one byte more than the size, so reaching the end needs no second buffer */
+        alloc = (S_ISREG(st.st_mode) ? (size_t) st.st_size : 0) + 4096 + 1;
+        buf = malloc(alloc);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k;
+
+                if (alloc - size < 2) {
+                        char *nb;
+
+                        if (size > max)
+                                return -EFBIG;
+                        nb = realloc(buf, alloc * 2);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                        alloc *= 2;
+                }
+                k = read(fd, buf + size, alloc - size - 1);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                size += (size_t) k;
+                if (size > max)
+                        return -EFBIG;
+        }
+        buf[size] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_size = size;
+        return 0;
+}
+
 static int load_files(Policy *p, const char *dir, char **names, size_t n, PolicyError *reterr) {
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *path = NULL, *data = NULL;
@@ -355,7 +500,7 @@ static int load_files(Policy *p, const char *dir, char **names, size_t n, Policy
 
                 if (asprintf(&path, "%s/%s", dir, names[i]) < 0)
                         return -ENOMEM;
-                r = read_full_file(path, POLICY_MAX_FILE_SIZE, &data, &size);
+                r = read_policy_file(path, POLICY_MAX_FILE_SIZE, &data, &size);
                 if (r == -EFBIG)
                         return policy_error_set(reterr, -EBADMSG, path, 1, 1, "file is larger than 64 MiB");
                 if (r < 0)

@@ -165,12 +165,28 @@ static size_t utf8_seq_len(const unsigned char *s, size_t left) {
         return len;
 }
 
-/* Offset of the first byte that is not valid UTF-8, or size. */
+/* Offset of the first byte that is not valid UTF-8, or size. ASCII (nearly all of a policy
+ * file) is skipped 16 bytes at a time. */
 size_t policy_utf8_check(const char *data, size_t size) {
         const unsigned char *s = (const unsigned char *) data;
         size_t i = 0;
 
         while (i < size) {
+                if (s[i] < 0x80) {
+                        while (size - i >= 16) {
+                                uint64_t a, b;
+
+                                memcpy(&a, s + i, 8);
+                                memcpy(&b, s + i + 8, 8);
+                                if ((a | b) & UINT64_C(0x8080808080808080))
+                                        break;
+                                i += 16;
+                        }
+                        while (i < size && s[i] < 0x80)
+                                i++;
+                        continue;
+                }
+
                 size_t l = utf8_seq_len(s + i, size - i);
 
                 if (l == 0)
@@ -197,7 +213,6 @@ static void buffer_position(const char *data, size_t off, unsigned *ret_line, un
 
 static int buffer_check(const char *file, const char *data, size_t size, PolicyError *reterr) {
         unsigned line, column;
-        bool at_indent = true;
         size_t bad;
 
         if (size > POLICY_MAX_FILE_SIZE)
@@ -209,16 +224,18 @@ static int buffer_check(const char *file, const char *data, size_t size, PolicyE
                 return policy_error_set(reterr, -EBADMSG, file, line, column, "invalid UTF-8");
         }
 
-        /* A tab in the leading white space of a line. */
-        for (size_t i = 0; i < size; i++) {
-                if (data[i] == '\n')
-                        at_indent = true;
-                else if (data[i] == '\t' && at_indent) {
-                        buffer_position(data, i, &line, &column);
-                        return policy_error_set(reterr, -EBADMSG, file, line, column,
-                                                "tab character in indentation");
-                } else if (data[i] != ' ' && data[i] != '\r')
-                        at_indent = false;
+        /* A tab in the leading white space of a line (only spaces and CRs before it on its line).
+         * Tabs are rare, so look only at each tab and the start of its line. */
+        for (const char *tab = memchr(data, '\t', size); tab;
+             tab = memchr(tab + 1, '\t', size - (size_t) (tab + 1 - data))) {
+                const char *c = tab;
+
+                while (c > data && (c[-1] == ' ' || c[-1] == '\r'))
+                        c--;
+                if (c > data && c[-1] != '\n')
+                        continue;
+                buffer_position(data, (size_t) (tab - data), &line, &column);
+                return policy_error_set(reterr, -EBADMSG, file, line, column, "tab character in indentation");
         }
         return 0;
 }
@@ -324,7 +341,8 @@ static int mapping_check_duplicates(const PolicyNode *m, PolicyError *reterr) {
                 /* small mappings (nearly all of them): compare pairwise, no allocation */
                 for (size_t i = 1; i < m->n_items; i++)
                         for (size_t j = 0; j < i; j++)
-                                if (streq(m->items[2 * i]->value, m->items[2 * j]->value))
+                                if (m->items[2 * i]->length == m->items[2 * j]->length &&
+                                    memcmp(m->items[2 * i]->value, m->items[2 * j]->value, m->items[2 * i]->length) == 0)
                                         return policy_node_error(reterr, m->items[2 * i],
                                                                  "duplicate key '%s' (first at %s:%u:%u)",
                                                                  m->items[2 * i]->value, m->items[2 * j]->file,
@@ -707,37 +725,50 @@ const PolicyNode *policy_node_map_get(const PolicyNode *n, const char *key) {
         return NULL;
 }
 
+/* Index of key k in table, or n_table. */
+static size_t key_table_find(const PolicyKeyTable *table, size_t n_table, const PolicyNode *k) {
+        for (size_t j = 0; j < n_table; j++)
+                if (table[j].key[0] == k->value[0] && streq(table[j].key, k->value))
+                        return j;
+        return n_table;
+}
+
 int policy_node_map_dispatch(const PolicyNode *n, const char *what, const PolicyKeyTable *table,
                              size_t n_table, void *userdata, PolicyError *reterr) {
+        _cleanup_free_ uint8_t *heap_index = NULL;
+        uint8_t stack_index[32], *key_index = stack_index;
+        uint64_t seen = 0;
         int r;
+
+        assert(n_table <= 64);  /* a bit of `seen` per entry */
 
         r = policy_node_check_mapping(n, what, reterr);
         if (r < 0)
                 return r;
 
+        /* one lookup per key: the table index of each key, in document order */
+        if (n->n_items > ELEMENTSOF(stack_index)) {
+                key_index = heap_index = malloc(n->n_items);
+                if (!key_index)
+                        return -ENOMEM;
+        }
         for (size_t i = 0; i < n->n_items; i++) {
                 const PolicyNode *k = n->items[2 * i];
-                bool found = false;
+                size_t j = key_table_find(table, n_table, k);
 
-                for (size_t j = 0; j < n_table && !found; j++)
-                        found = streq(table[j].key, k->value);
-                if (!found)
+                if (j == n_table)
                         return policy_node_error(reterr, k, "unknown key '%s'", k->value);
+                key_index[i] = (uint8_t) j;
+                seen |= UINT64_C(1) << j;
         }
         for (size_t j = 0; j < n_table; j++)
-                if (table[j].required && !policy_node_map_get(n, table[j].key))
+                if (table[j].required && !(seen & (UINT64_C(1) << j)))
                         return policy_node_error(reterr, n, "missing required key '%s'", table[j].key);
 
         for (size_t i = 0; i < n->n_items; i++) {
-                const PolicyNode *k = n->items[2 * i], *v = n->items[2 * i + 1];
-
-                for (size_t j = 0; j < n_table; j++)
-                        if (streq(table[j].key, k->value)) {
-                                r = table[j].handler(k, v, userdata, reterr);
-                                if (r < 0)
-                                        return r;
-                                break;
-                        }
+                r = table[key_index[i]].handler(n->items[2 * i], n->items[2 * i + 1], userdata, reterr);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }

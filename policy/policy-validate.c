@@ -2,7 +2,6 @@
 /* The schema of a policy file: one key table per mapping (top level, policy, rule, match,
  * interface entry, medium) and the typed values, filling PolicyRule and PolicyMedium. */
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +57,36 @@ static int parse_strv(const PolicyNode *v, const char *key, bool allow_empty, ch
         *ret = l;
         if (ret_n)
                 *ret_n = n;
+        return 0;
+}
+
+/* parse_strv() for media: the array and the strings live in the policy's media arena. */
+static int parse_arena_strv(PolicyArena **arena, const PolicyNode *v, const char *key, bool allow_empty,
+                            char ***ret, size_t *ret_n, PolicyError *reterr) {
+        PolicyNode *const *items;
+        const PolicyNode *single;
+        size_t n;
+        char **l;
+        int r;
+
+        r = node_items(v, key, allow_empty, &single, &items, &n, reterr);
+        if (r < 0)
+                return r;
+        l = policy_arena_alloc(arena, (n + 1) * sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                const char *s;
+
+                r = policy_node_get_string(items[i], key, &s, reterr);
+                if (r < 0)
+                        return r;
+                l[i] = policy_arena_strndup(arena, s, items[i]->length);
+                if (!l[i])
+                        return -ENOMEM;
+        }
+        *ret = l;
+        *ret_n = n;
         return 0;
 }
 
@@ -479,11 +508,31 @@ static int top_rules(const PolicyNode *k, const PolicyNode *v, void *userdata, P
 
 /* --- media: --- */
 
-static int medium_asset(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
-        PolicyMedium *m = userdata;
+/* The userdata of the medium key handlers. */
+typedef struct MediumParse {
+        Policy *policy;
+        PolicyMedium *medium;
+} MediumParse;
+
+/* policy_node_dup_string() into the media arena. */
+static int medium_dup_string(MediumParse *mp, const PolicyNode *v, const char *key, char **ret,
+                             PolicyError *reterr) {
+        const char *s;
         int r;
 
-        r = policy_node_dup_string(v, "asset", &m->asset, reterr);
+        r = policy_node_get_string(v, key, &s, reterr);
+        if (r < 0)
+                return r;
+        *ret = policy_arena_strndup(&mp->policy->media_arena, s, v->length);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int medium_asset(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
+        MediumParse *mp = userdata;
+        PolicyMedium *m = mp->medium;
+        int r;
+
+        r = medium_dup_string(mp, v, "asset", &m->asset, reterr);
         if (r < 0)
                 return r;
         if (isempty(m->asset))
@@ -494,7 +543,8 @@ static int medium_asset(const PolicyNode *k, const PolicyNode *v, void *userdata
 }
 
 static int medium_vendor(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
-        PolicyMedium *m = userdata;
+        MediumParse *mp = userdata;
+        PolicyMedium *m = mp->medium;
         unsigned x;
         int r;
 
@@ -504,7 +554,8 @@ static int medium_vendor(const PolicyNode *k, const PolicyNode *v, void *userdat
 }
 
 static int medium_product(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
-        PolicyMedium *m = userdata;
+        MediumParse *mp = userdata;
+        PolicyMedium *m = mp->medium;
         unsigned x;
         int r;
 
@@ -514,10 +565,11 @@ static int medium_product(const PolicyNode *k, const PolicyNode *v, void *userda
 }
 
 static int medium_serial(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
-        PolicyMedium *m = userdata;
+        MediumParse *mp = userdata;
+        PolicyMedium *m = mp->medium;
         int r;
 
-        r = policy_node_dup_string(v, "serial", &m->serial, reterr);
+        r = medium_dup_string(mp, v, "serial", &m->serial, reterr);
         if (r < 0)
                 return r;
         if (isempty(m->serial))
@@ -526,37 +578,46 @@ static int medium_serial(const PolicyNode *k, const PolicyNode *v, void *userdat
 }
 
 static int medium_owner(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
-        return policy_node_dup_string(v, "owner", &((PolicyMedium *) userdata)->owner, reterr);
+        MediumParse *mp = userdata;
+
+        return medium_dup_string(mp, v, "owner", &mp->medium->owner, reterr);
 }
 
 static int medium_section(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
-        return policy_node_dup_string(v, "section", &((PolicyMedium *) userdata)->section, reterr);
+        MediumParse *mp = userdata;
+
+        return medium_dup_string(mp, v, "section", &mp->medium->section, reterr);
 }
 
 static int medium_classification(const PolicyNode *k, const PolicyNode *v, void *userdata,
                                  PolicyError *reterr) {
-        return policy_node_dup_string(v, "classification", &((PolicyMedium *) userdata)->classification, reterr);
+        MediumParse *mp = userdata;
+
+        return medium_dup_string(mp, v, "classification", &mp->medium->classification, reterr);
+}
+
+static bool is_ascii_hex(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 static bool uuid_valid(const char *s) {
-        if (strlen(s) != 36)
-                return false;
         for (size_t i = 0; i < 36; i++) {
                 if (i == 8 || i == 13 || i == 18 || i == 23) {
                         if (s[i] != '-')
                                 return false;
-                } else if (!isxdigit((unsigned char) s[i]))
-                        return false;
+                } else if (!is_ascii_hex(s[i]))
+                        return false;   /* also stops at the NUL of a shorter string */
         }
-        return true;
+        return s[36] == 0;
 }
 
 static int medium_luks_uuids(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
-        PolicyMedium *m = userdata;
+        MediumParse *mp = userdata;
+        PolicyMedium *m = mp->medium;
         size_t n = 0;
         int r;
 
-        r = parse_strv(v, "luks-uuids", true, &m->luks_uuids, &n, reterr);
+        r = parse_arena_strv(&mp->policy->media_arena, v, "luks-uuids", true, &m->luks_uuids, &n, reterr);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
@@ -564,13 +625,15 @@ static int medium_luks_uuids(const PolicyNode *k, const PolicyNode *v, void *use
                         return policy_node_error(reterr, v->type == POLICY_NODE_SEQUENCE ? v->items[i] : v,
                                                  "invalid LUKS UUID '%s'", m->luks_uuids[i]);
                 for (char *c = m->luks_uuids[i]; *c; c++)
-                        *c = (char) tolower((unsigned char) *c);
+                        if (*c >= 'A' && *c <= 'F')
+                                *c = (char) (*c - 'A' + 'a');
         }
         return 0;
 }
 
 static int medium_valid_until(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
-        PolicyMedium *m = userdata;
+        MediumParse *mp = userdata;
+        PolicyMedium *m = mp->medium;
         int r;
 
         r = policy_node_get_date(v, "valid-until", &m->until_year, &m->until_month, &m->until_day, reterr);
@@ -581,7 +644,8 @@ static int medium_valid_until(const PolicyNode *k, const PolicyNode *v, void *us
 }
 
 static int medium_access(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
-        PolicyMedium *m = userdata;
+        MediumParse *mp = userdata;
+        PolicyMedium *m = mp->medium;
         const char *s;
         int r;
 
@@ -595,11 +659,12 @@ static int medium_access(const PolicyNode *k, const PolicyNode *v, void *userdat
 }
 
 static int medium_hosts(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
-        PolicyMedium *m = userdata;
+        MediumParse *mp = userdata;
+        PolicyMedium *m = mp->medium;
         size_t n = 0;
         int r;
 
-        r = parse_strv(v, "hosts", false, &m->hosts, &n, reterr);
+        r = parse_arena_strv(&mp->policy->media_arena, v, "hosts", false, &m->hosts, &n, reterr);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++)
@@ -626,18 +691,17 @@ static int medium_parse(Policy *p, const PolicyNode *n, PolicyError *reterr) {
         PolicyMedium *m;
         int r;
 
-        m = calloc(1, sizeof(PolicyMedium));
+        m = policy_arena_alloc(&p->media_arena, sizeof(PolicyMedium));
         if (!m)
                 return -ENOMEM;
         r = policy_ptr_array_push((void ***) &p->media, &p->n_media, m);
-        if (r < 0) {
-                free(m);
+        if (r < 0)
                 return r;
-        }
         m->file = n->file;
         m->line = n->line;
         m->column = n->column;
-        r = policy_node_map_dispatch(n, "media", medium_table, ELEMENTSOF(medium_table), m, reterr);
+        r = policy_node_map_dispatch(n, "media", medium_table, ELEMENTSOF(medium_table),
+                                     &(MediumParse) { .policy = p, .medium = m }, reterr);
         return r; /* luks_uuids stays NULL when absent: the accessor returns an empty list */
 }
 

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libpolicy: string tables, class patterns, parsing and validation, directory loading, version
- * digest, formatter. (Evaluation: test-policy-eval.c; the file corpus: tests/policy.) */
+ * digest, formatter, and the internal helpers of the loader (arena, duplicate finder, UTF-8
+ * check). (Evaluation: test-policy-eval.c; the file corpus: tests/policy.) */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <stdalign.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +18,7 @@
 #include <cmocka.h>
 
 #include "macro.h"
+#include "policy-internal.h"
 #include "policy.h"
 
 static void test_decision_table(void **state) {
@@ -515,6 +518,265 @@ static void test_format(void **state) {
         assert_string_equal(out, "rules: []\n");
 }
 
+/* --- internal helpers of the loader (policy-internal.h) --- */
+
+static void test_arena(void **state) {
+        PolicyArena *a = NULL;
+        char *s, *big;
+
+        /* zeroed, aligned for any type, and independent of each other */
+        for (size_t i = 1; i < 5000; i += 37) {
+                unsigned char *x = policy_arena_alloc(&a, i);
+
+                assert_non_null(x);
+                assert_int_equal((uintptr_t) x % alignof(max_align_t), 0);
+                for (size_t j = 0; j < i; j++)
+                        assert_int_equal(x[j], 0);
+                memset(x, 0xaa, i);
+        }
+        s = policy_arena_strndup(&a, "abcdef", 3);
+        assert_string_equal(s, "abc");
+        s = policy_arena_strndup(&a, "", 0);
+        assert_string_equal(s, "");
+        /* larger than a block */
+        big = policy_arena_alloc(&a, 3U * 1024U * 1024U);
+        assert_non_null(big);
+        big[3U * 1024U * 1024U - 1] = 1;
+        /* many small strings keep their contents */
+        char *strs[10000];
+        for (size_t i = 0; i < ELEMENTSOF(strs); i++) {
+                char buf[32];
+                int n = snprintf(buf, sizeof buf, "s%zu", i);
+
+                strs[i] = policy_arena_strndup(&a, buf, (size_t) n);
+                assert_non_null(strs[i]);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(strs); i++) {
+                char buf[32];
+
+                snprintf(buf, sizeof buf, "s%zu", i);
+                assert_string_equal(strs[i], buf);
+        }
+        assert_null(policy_arena_free(a));
+        assert_null(policy_arena_free(NULL));
+}
+
+static const char *strv_name(const void *userdata, size_t k) {
+        return ((const char *const *) userdata)[k];
+}
+
+/* The reference: the earliest index equal to an earlier one, by comparing every pair. */
+static bool find_duplicate_slow(const char *const *l, size_t n, size_t *ret_first, size_t *ret_dup) {
+        for (size_t j = 1; j < n; j++)
+                for (size_t i = 0; i < j; i++)
+                        if (streq(l[i], l[j])) {
+                                *ret_first = i;
+                                *ret_dup = j;
+                                return true;
+                        }
+        return false;
+}
+
+static void test_find_duplicate(void **state) {
+        const char *none[] = { "a", "b", "c", "ab", "ba", "" };
+        const char *later[] = { "x", "y", "z", "y", "x", "x" };         /* y (1, 3) before x (0, 4) */
+        static char pool[2000][8];
+        const char *l[2000];
+        size_t i, j, i2, j2;
+
+        assert_int_equal(policy_find_duplicate(0, strv_name, none, &i, &j), 0);
+        assert_int_equal(policy_find_duplicate(1, strv_name, none, &i, &j), 0);
+        assert_int_equal(policy_find_duplicate(ELEMENTSOF(none), strv_name, none, &i, &j), 0);
+        assert_int_equal(policy_find_duplicate(ELEMENTSOF(later), strv_name, later, &i, &j), 1);
+        assert_int_equal(i, 1);
+        assert_int_equal(j, 3);
+
+        /* random lists from small alphabets (many duplicates) and large ones (few or none),
+         * against the pairwise reference */
+        srand(42);
+        for (unsigned round = 0; round < 200; round++) {
+                size_t n = (size_t) rand() % ELEMENTSOF(l);
+                unsigned alphabet = round % 2 ? 100000 : 1U + (unsigned) rand() % 3000;
+                bool expected;
+
+                for (size_t k = 0; k < n; k++) {
+                        snprintf(pool[k], sizeof pool[k], "%u", (unsigned) rand() % alphabet);
+                        l[k] = pool[k];
+                }
+                expected = find_duplicate_slow(l, n, &i2, &j2);
+                assert_int_equal(policy_find_duplicate(n, strv_name, l, &i, &j), expected);
+                if (expected) {
+                        assert_int_equal(i, i2);
+                        assert_int_equal(j, j2);
+                }
+        }
+}
+
+/* policy_utf8_check() byte by byte, as it was before the ASCII fast path. */
+static size_t utf8_check_slow(const unsigned char *s, size_t size) {
+        for (size_t i = 0; i < size;) {
+                size_t len;
+                uint32_t cp;
+
+                if (s[i] < 0x80) {
+                        i++;
+                        continue;
+                }
+                if (s[i] >= 0xc2 && s[i] <= 0xdf)
+                        len = 2, cp = s[i] & 0x1f;
+                else if (s[i] >= 0xe0 && s[i] <= 0xef)
+                        len = 3, cp = s[i] & 0x0f;
+                else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+                        len = 4, cp = s[i] & 0x07;
+                else
+                        return i;
+                if (size - i < len)
+                        return i;
+                for (size_t k = 1; k < len; k++) {
+                        if ((s[i + k] & 0xc0) != 0x80)
+                                return i;
+                        cp = (cp << 6) | (s[i + k] & 0x3f);
+                }
+                if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+                    (cp >= 0xd800 && cp <= 0xdfff))
+                        return i;
+                i += len;
+        }
+        return size;
+}
+
+static void test_utf8_check(void **state) {
+        static const char *const pieces[] = {
+                "a", "key: value\n", "\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac", "\xf0\x9f\x98\x80", /* valid */
+                "\x80", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe6\x97", "\xff",     /* invalid */
+        };
+        unsigned char buf[96];
+
+        assert_int_equal(policy_utf8_check("", 0), 0);
+        assert_int_equal(policy_utf8_check("plain ascii, more than sixteen bytes long", 41), 41);
+        /* a bad or valid sequence at every offset around the 16-byte steps, and random mixes */
+        srand(7);
+        for (unsigned round = 0; round < 20000; round++) {
+                size_t n = 0;
+
+                if (round < 64 * ELEMENTSOF(pieces)) {
+                        size_t at = round / ELEMENTSOF(pieces);
+                        const char *piece = pieces[round % ELEMENTSOF(pieces)];
+
+                        memset(buf, 'x', at);
+                        n = at;
+                        memcpy(buf + n, piece, strlen(piece));
+                        n += strlen(piece);
+                        memset(buf + n, 'y', 20);
+                        n += (size_t) rand() % 21;
+                } else
+                        while (true) {
+                                const char *piece = pieces[(size_t) rand() % (round % 3 ? 5 : ELEMENTSOF(pieces))];
+
+                                if (n + strlen(piece) > sizeof buf)
+                                        break;
+                                memcpy(buf + n, piece, strlen(piece));
+                                n += strlen(piece);
+                        }
+                assert_int_equal(policy_utf8_check((const char *) buf, n), utf8_check_slow(buf, n));
+        }
+}
+
+static void test_tab_indentation(void **state) {
+        PolicyError e = {};
+
+        assert_error("policy:\n\tname: x\n", 2, 1, "tab character in indentation");
+        assert_error("policy:\n  \tname: x\n", 2, 3, "tab character in indentation");
+        assert_error("policy:\n \r\tname: x\n", 2, 3, "tab character in indentation");
+        assert_error("\tpolicy: {}\n", 1, 1, "tab character in indentation");
+        /* the first tab in indentation counts, not tabs after other characters */
+        assert_error("# a\tcomment\nrules:\n  - id: a\t# x\n    action: allow\n  \t\n", 5, 3,
+                     "tab character in indentation");
+        assert_error("policy: {name: \"\xe6\x97\xa5\t\"}\n\t\n", 2, 1, "tab character in indentation");
+        /* tabs after the indentation are YAML's business (here: fine inside a comment and a string) */
+        assert_int_equal(load_text("# a\tb\nrules:\n  - id: a # \t\n    description: \"x\ty\"\n    action: allow\n",
+                                   NULL, &e), 0);
+}
+
+/* A generated ledger large enough for the hash paths: duplicate assets and identities are
+ * reported at the second occurrence, naming the first, in file order. */
+static void test_large_ledger(void **state) {
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        PolicyError e = {};
+        Policy *p = NULL;
+        FILE *f;
+        const unsigned n = 5000;
+
+        for (unsigned variant = 0; variant < 4; variant++) {
+                f = open_memstream(&text, &size);
+                assert_non_null(f);
+                fputs("rules:\n  - id: a\n    action: allow\nmedia:\n", f);
+                for (unsigned i = 0; i < n; i++) {
+                        /* variant 1: medium 4000 repeats the asset of 1234 (and 4500 that of 10);
+                         * variant 2: medium 3000 repeats the identity of 17;
+                         * variant 3: both, the asset error wins */
+                        unsigned asset = (variant & 1) && i == 4000 ? 1234 : (variant & 1) && i == 4500 ? 10 : i;
+                        unsigned serial = (variant & 2) && i == 3000 ? 17 : i;
+
+                        fprintf(f, "  - asset: \"A-%u\"\n    vendor: \"0781\"\n    product: \"5581\"\n"
+                                   "    serial: S%u\n    luks-uuids: [\"%08X-0000-4000-8000-%012x\"]\n",
+                                asset, serial, i, i);
+                }
+                assert_int_equal(fclose(f), 0);
+                if (variant == 0) {
+                        assert_int_equal(policy_new(&p), 0);
+                        assert_int_equal(policy_add_buffer(p, "t.yaml", text, size, &e), 0);
+                        assert_int_equal(policy_finish(p, &e), 0);
+                        assert_int_equal(policy_get_n_media(p), n);
+                        /* stored lower-case */
+                        assert_string_equal(policy_medium_get_luks_uuids(p->media[4095])[0],
+                                            "00000fff-0000-4000-8000-000000000fff");
+                        /* the index finds every medium, and nothing else (same serial with
+                         * another vendor or product, unknown serials) */
+                        for (unsigned i = 0; i < n + 100; i++) {
+                                const PolicyContext ctx = { .now = 0 };
+                                const PolicyMedium *m;
+                                char serial[32];
+
+                                snprintf(serial, sizeof serial, "S%u", i);
+                                m = policy_find_medium(p, 0x0781, 0x5581, serial, &ctx);
+                                if (i < n) {
+                                        assert_non_null(m);
+                                        assert_string_equal(m->serial, serial);
+                                        assert_ptr_equal(m, p->media[i]);
+                                } else
+                                        assert_null(m);
+                                assert_null(policy_find_medium(p, 0x0782, 0x5581, serial, &ctx));
+                                assert_null(policy_find_medium(p, 0x0781, 0x5580, serial, &ctx));
+                        }
+                        assert_null(policy_find_medium(p, 0x0781, 0x5581, "", &(PolicyContext) { .now = 0 }));
+                        policy_free(p);
+                } else if (variant == 1 || variant == 3)
+                        assert_error(text, 5 + 5 * 4000, 12, "duplicate media asset 'A-1234' (first at t.yaml:6175:12)");
+                else
+                        assert_error(text, 5 + 5 * 3000, 5,
+                                     "medium 0781:5581 serial 'S17' is already registered as 'A-17' (first at t.yaml:90:5)");
+                free(text);
+                text = NULL;
+        }
+}
+
+static void test_many_keys(void **state) {
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        /* more keys than the dispatcher's stack index: the first unknown one is reported */
+        f = open_memstream(&text, &size);
+        assert_non_null(f);
+        fputs("policy:\n", f);
+        for (unsigned i = 0; i < 40; i++)
+                fprintf(f, "  %s%u: x\n", i < 2 ? "name" : "k", i);
+        assert_int_equal(fclose(f), 0);
+        assert_error(text, 2, 3, "unknown key 'name0'");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_decision_table),
@@ -530,6 +792,12 @@ int main(void) {
                 cmocka_unit_test(test_too_large),
                 cmocka_unit_test(test_load_dir),
                 cmocka_unit_test(test_format),
+                cmocka_unit_test(test_arena),
+                cmocka_unit_test(test_find_duplicate),
+                cmocka_unit_test(test_utf8_check),
+                cmocka_unit_test(test_tab_indentation),
+                cmocka_unit_test(test_large_ledger),
+                cmocka_unit_test(test_many_keys),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
