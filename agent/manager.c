@@ -271,7 +271,10 @@ static bool decision_snapshot_equal(const DecisionSnapshot *s, const Device *dev
         return true;
 }
 
+static void manager_apply_device(Manager *m, Device *dev);
+
 /* Evaluates, enforces and records one device. Security-critical: starts from block.
+ * A device awaiting its driver probe (Device.awaiting_bind) is only evaluated.
  * With only_if_changed, a decision equal to the previous one is neither enforced again nor recorded
  * (a policy reload that does not concern the device). */
 static void manager_decide_device(Manager *m, Device *dev, bool only_if_changed) {
@@ -295,6 +298,17 @@ static void manager_decide_device(Manager *m, Device *dev, bool only_if_changed)
         if (only_if_changed && had && old.decision != dev->decision.decision)
                 log_info("%s: decision changed from %s to %s", dev->name, decision_to_string(old.decision),
                          decision_to_string(dev->decision.decision));
+        if (dev->awaiting_bind) {
+                log_debug("%s: %s, applied once the kernel has probed it", dev->name,
+                          decision_to_string(dev->decision.decision));
+                return;
+        }
+        manager_apply_device(m, dev);
+}
+
+/* Enforces and records the decision made for dev. */
+static void manager_apply_device(Manager *m, Device *dev) {
+        int r;
 
         r = enforce_device(dev->syspath, dev->decision.decision,
                            dev->usb ? dev->usb->interfaces : NULL, dev->decision.interfaces,
@@ -329,7 +343,7 @@ static void manager_forget_device(Manager *m, const char *syspath, bool record) 
         device_free(dev);
 }
 
-static void manager_add_device(Manager *m, struct udev_device *d) {
+static void manager_add_device(Manager *m, struct udev_device *d, bool awaiting_bind) {
         Device *dev = NULL, **tail;
         int r;
 
@@ -344,6 +358,7 @@ static void manager_add_device(Manager *m, struct udev_device *d) {
                 return;
         }
         dev->seq = ++m->device_seq;
+        dev->awaiting_bind = awaiting_bind;
         manager_decide_device(m, dev, false);
 
         for (tail = &m->devices; *tail; tail = &(*tail)->next)
@@ -437,16 +452,25 @@ void manager_process_uevent(Manager *m, struct udev_device *d, bool from_kernel)
         /* The kernel sends "add" before it probes the device's driver, and that probe sets the
          * configuration of a device that is authorized by then: authorizing on "add" would let
          * the configuration be set twice, tearing down the interfaces (and a disk) just made.
-         * So a device is decided on the kernel's "bind" (the probe is done), or on "add" when
-         * the probe already finished. udevd sends its "add" after the probe. */
+         * So a device is evaluated on the kernel's "add", while the kernel probes it, and its
+         * decision applied on "bind" (the probe is done), or at once when the probe already
+         * finished. udevd sends its "add" after the probe. */
         if (streq(action, "add")) {
-                if (from_kernel && !driver_bound(d))
+                if (from_kernel && !driver_bound(d)) {
+                        manager_add_device(m, d, true);
                         return;
-                manager_add_device(m, d);
+                }
+                manager_add_device(m, d, false);
         } else if (streq(action, "bind")) {
-                if (!from_kernel || manager_find_device(m, udev_device_get_syspath(d), NULL))
-                        return;
-                manager_add_device(m, d);
+                Device *dev = manager_find_device(m, udev_device_get_syspath(d), NULL);
+
+                if (!from_kernel || (dev && !dev->awaiting_bind))
+                        return;         /* a driver bound again: nothing new to decide */
+                if (dev) {
+                        dev->awaiting_bind = false;
+                        manager_apply_device(m, dev);
+                } else
+                        manager_add_device(m, d, false);
         } else if (streq(action, "remove"))
                 manager_forget_device(m, udev_device_get_syspath(d), true);
         else
@@ -689,7 +713,7 @@ static int manager_enumerate(Manager *m) {
                 }
 
         for (size_t i = 0; i < n; i++)
-                manager_add_device(m, list[i]);
+                manager_add_device(m, list[i], false);
         r = (int) n;
 finish:
         for (size_t i = 0; i < n; i++)

@@ -117,7 +117,8 @@ int state_write(const char *path, const StatePolicy *sp, const Device *devices, 
         state_write_policy(&w, sp);
         json_begin_array(&w, "devices");
         for (const Device *d = devices; d; d = d->next)
-                state_write_device(&w, d, hide_serials);
+                if (!d->awaiting_bind)  /* not decided in the kernel yet: shown once applied */
+                        state_write_device(&w, d, hide_serials);
         json_end_array(&w);
         json_end_object(&w);
         r = json_writer_finish(&w, &text);

@@ -282,12 +282,12 @@ def mamorid_path(ctx):
     return os.path.join(ctx.build, "agent", "mamorid")
 
 
-def boot_agent(ctx, name, udev_rule=True):
+def boot_agent(ctx, name, udev_rule=True, append=""):
     rule = os.path.join(ctx.args.source, "udev-rules", "70-mamori.rules")
     files = [f"{rule}:/lib/udev/rules.d/70-mamori.rules"] if udev_rule and os.path.exists(rule) else []
     probe = os.path.join(ctx.build, "tests", "vm", "media-probe")
     bins = [mamorid_path(ctx)] + ([probe] if os.path.exists(probe) else []) + getattr(ctx, "extra_bins", [])
-    vm = ctx.boot(name, bins=bins, files=files)
+    vm = ctx.boot(name, bins=bins, files=files, append=append)
     vm.write_file("/etc/mamori/policy.d/50-vm.yaml", POLICY)
     vm.run("mkdir -p /var/lib/mamori /run/mamori")
     return vm
@@ -630,8 +630,9 @@ def scenario_debian_unit(ctx):
                   f"file.filename={os.path.join(ctx.img, img)},file.locking=off",
                   "-device", f"usb-storage,id={dev_id},drive={dev_id}-blk,serial={serial},"
                   "bus=xhci.0,removable=on"]
-    vm = Machine(ctx.kernel, [ctx.base], work, append="mamori.root=/dev/vda", mem=768, extra=extra)
+    vm = Machine(ctx.kernel, [ctx.base], work, append="mamori.root=/dev/vda log_buf_len=4M", mem=768, extra=extra)
     vm.start(240)
+    ctx.vm = vm
     ctx.timings["boot_s"] = round(vm.boot_seconds, 1)
     print(f"# debian-unit: booted in {vm.boot_seconds:.1f} s", flush=True)
     try:
@@ -646,9 +647,12 @@ def scenario_debian_unit(ctx):
         trigger = unit_usec(vm, "systemd-udev-trigger", "InactiveExitTimestampMonotonic")
         ctx.check(0 < ready < trigger, f"mamorid was ready ({ready / 1e6:.2f} s) before the coldplug trigger "
                   f"started ({trigger / 1e6:.2f} s)")
-        hubs = [r for r in journal(vm, "_TRANSPORT=kernel") if "New USB device found" in r.get("MESSAGE", "")
-                and "usb usb" in r.get("MESSAGE", "")]
-        first = min((int(r["__MONOTONIC_TIMESTAMP"]) for r in hubs), default=0)
+        # the first root hub in the kernel's log (short-monotonic: "[   18.349867] kernel: usb usb1: ...")
+        # (journald may still be importing the kernel's boot messages: wait for them)
+        vm.wait_until("journalctl -b -k --no-pager | grep -q 'usb usb[0-9]*: New USB device found'", 30)
+        line = vm.out("journalctl -b -k -o short-monotonic --no-pager | "
+                      "grep -m 1 'usb usb[0-9]*: New USB device found'; true")
+        first = int(float(line.split("]")[0].strip("[ ")) * 1e6) if line.startswith("[") else 0
         ctx.check(0 < ready < first,
                   f"mamorid was ready before the first USB controller came up ({first / 1e6:.2f} s)")
         ctx.check(vm.out("cat /sys/bus/usb/devices/usb*/interface_authorized_default | sort -u") == "0",
