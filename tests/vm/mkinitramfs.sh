@@ -13,7 +13,7 @@ modules="usbcore xhci-pci ehci-pci usb-storage uas sd_mod vfat nls_cp437 nls_asc
          usbhid hid-generic evdev"
 # loaded only for mamori.root= (the Debian guest)
 root_modules="virtio_pci virtio_blk crc32c_generic ext4"
-kcache= udevd=0 bins=() files=()
+kcache='' udevd=0 bins=() files=()
 while [ $# -gt 1 ]; do
         case $1 in
         --kernel) kcache=$2; shift 2 ;;
