@@ -295,6 +295,7 @@ void audit_log_media(Audit *a, const Device *dev, const char *disk, bool passed,
                      disk, dev->name, reason) < 0)
                 return (void) log_oom();
         sd_journal_send("MESSAGE=%s", message, "PRIORITY=%d", passed ? LOG_INFO : LOG_WARNING,
+                        "MESSAGE_ID=%s", passed ? AUDIT_MESSAGE_MEDIA_PASSED : AUDIT_MESSAGE_MEDIA_FAILED,
                         "DEVICE_ID=%s", dev->name, "VID_PID=%s", dev->vid_pid, "DISK=%s", disk,
                         "REASON=%s", reason, NULL);
         const EventField fields[] = {

@@ -555,6 +555,8 @@ BOOT_STICKS = [
 ]
 MSG_ALLOWED = "b2f6ff90c1d4432a81e92f5f316b7e39"
 MSG_BLOCKED = "a2f7c104ca104ff98e5ddb1db007d307"
+MSG_MEDIA_PASSED = "8e8874ba43a740eb80a304c979071087"
+MSG_MEDIA_FAILED = "6f74027217e14f2b8a977de8d83af38e"
 
 
 def debian_image(ctx, work):
@@ -707,6 +709,10 @@ def scenario_debian_unit(ctx):
         ctx.check(recs and all(r.get("_SYSTEMD_UNIT") == "mamorid.service" and r.get("DECISION") and
                                r.get("VID_PID") == "46f4:0001" for r in recs),
                   "blocked record: from mamorid.service, with DECISION and VID_PID fields")
+        passed = {r.get("DISK") for r in journal(vm, f"MESSAGE_ID={MSG_MEDIA_PASSED}")}
+        failed = {r.get("DEVICE_ID") for r in journal(vm, f"MESSAGE_ID={MSG_MEDIA_FAILED}")}
+        ctx.check({sd0, sd} <= passed, f"journalctl MESSAGE_ID={MSG_MEDIA_PASSED}: the registered LUKS disks")
+        ctx.check(failed == {fat}, f"journalctl MESSAGE_ID={MSG_MEDIA_FAILED}: exactly the FAT stick ({fat})")
 
         # --- SIGKILL: systemd restarts it, nothing opens up
         ctx.check(vm.out("systemctl show -p NRestarts --value mamorid") == "0",
