@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@ struct MediaJob {
         JobKind kind;
         char *usb_syspath;      /* the usb_device */
         uint64_t device_seq;    /* Device.seq: the same syspath may be a new device by the end */
+        uint64_t diskseq;       /* JOB_CHECK: the medium checked (the disk's sequence number) */
         char *intf_syspath;     /* the storage interface */
         char *disk_syspath;     /* JOB_CHECK: the disk */
         char *disk_name;
@@ -129,38 +131,91 @@ static Device *job_device(const MediaJob *j) {
         return NULL;
 }
 
-static int flag_path(const Manager *m, dev_t devnum, char *buf, size_t size) {
-        int n = snprintf(buf, size, "%s/media/%u:%u", m->runtime_dir, major(devnum), minor(devnum));
+/* The flag of a node is named MAJOR:MINOR:DISKSEQ. The kernel gives a disk a new sequence number
+ * on every media change, so a flag never outlives the medium that was checked: a card swapped in
+ * a released reader is pending again (the udev rule finds no flag for the new number). */
+static int flag_path(const Manager *m, unsigned maj, unsigned min, uint64_t diskseq, char *buf, size_t size) {
+        int n = snprintf(buf, size, "%s/media/%u:%u:%" PRIu64, m->runtime_dir, maj, min, diskseq);
         return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
 }
 
+static int read_u64_attr(const char *syspath, const char *attr, uint64_t *ret) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+
+        if (asprintf(&path, "%s/%s", syspath, attr) < 0)
+                return -ENOMEM;
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        return fscanf(f, "%" SCNu64, ret) == 1 ? 0 : -EIO;
+}
+
+/* The disk's sequence number, for a disk or a partition (which reads its disk's). */
+static int node_diskseq(const char *syspath, uint64_t *ret) {
+        int r = read_u64_attr(syspath, "diskseq", ret);
+
+        return r == -ENOENT ? read_u64_attr(syspath, "../diskseq", ret) : r;
+}
+
+/* The node's dev_t from sysfs "dev" ("8:16"). */
+static int node_devnum(const char *syspath, unsigned *maj, unsigned *min) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+
+        if (asprintf(&path, "%s/dev", syspath) < 0)
+                return -ENOMEM;
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        return fscanf(f, "%u:%u", maj, min) == 2 ? 0 : -EIO;
+}
+
 static bool node_released(const Manager *m, struct udev_device *d) {
+        dev_t devnum = udev_device_get_devnum(d);
+        uint64_t seq;
         char path[512];
 
-        if (flag_path(m, udev_device_get_devnum(d), path, sizeof path) < 0)
+        if (node_diskseq(udev_device_get_syspath(d), &seq) < 0 ||
+            flag_path(m, major(devnum), minor(devnum), seq, path, sizeof path) < 0)
                 return false;
         return access(path, F_OK) >= 0;
 }
 
-/* Creates the flag file of one node and asks udev to run its rules again ("change"). */
-static int release_node(const Manager *m, const char *syspath) {
-        char path[512], uevent[512];
+/* Removes every flag of node maj:min, whatever medium it was for. */
+static void forget_flags(const Manager *m, unsigned maj, unsigned min) {
+        _cleanup_free_ char *dirpath = NULL;
+        _cleanup_(closedirp) DIR *dir = NULL;
+        char prefix[32];
+        struct dirent *de;
+
+        if (asprintf(&dirpath, "%s/media", m->runtime_dir) < 0)
+                return;
+        dir = opendir(dirpath);
+        if (!dir)
+                return;
+        snprintf(prefix, sizeof prefix, "%u:%u:", maj, min);
+        while ((de = readdir(dir)))
+                if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+                        (void) unlinkat(dirfd(dir), de->d_name, 0);
+}
+
+/* Creates the flag of one node for the medium checked (diskseq) and asks udev to run its rules
+ * again ("change"). */
+static int release_node(const Manager *m, const char *syspath, uint64_t diskseq) {
+        char path[512], dir[512];
+        unsigned maj, min;
         int fd, r;
 
-        /* The node's dev_t from sysfs "dev" ("8:16"). */
-        snprintf(uevent, sizeof uevent, "%s/dev", syspath);
-        {
-                _cleanup_fclose_ FILE *f = fopen(uevent, "re");
-                unsigned maj, min;
-
-                if (!f || fscanf(f, "%u:%u", &maj, &min) != 2)
-                        return -ENODEV;
-                r = flag_path(m, makedev(maj, min), path, sizeof path);
-                if (r < 0)
-                        return r;
-        }
-        snprintf(uevent, sizeof uevent, "%s/media", m->runtime_dir);
-        if (mkdir(uevent, 0755) < 0 && errno != EEXIST)
+        r = node_devnum(syspath, &maj, &min);
+        if (r < 0)
+                return r == -ENOENT ? -ENODEV : r;
+        forget_flags(m, maj, min);
+        r = flag_path(m, maj, min, diskseq, path, sizeof path);
+        if (r < 0)
+                return r;
+        snprintf(dir, sizeof dir, "%s/media", m->runtime_dir);
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
                 return -errno;
         fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
@@ -171,7 +226,7 @@ static int release_node(const Manager *m, const char *syspath) {
 }
 
 /* Releases the disk and every partition it has now: partitions first, the disk last. */
-static int release_disk(const Manager *m, const char *syspath, const char *name) {
+static int release_disk(const Manager *m, const char *syspath, const char *name, uint64_t diskseq) {
         _cleanup_(closedirp) DIR *dir = NULL;
         struct dirent *de;
         int r;
@@ -188,18 +243,17 @@ static int release_disk(const Manager *m, const char *syspath, const char *name)
                 if (faccessat(dirfd(dir), rel, F_OK, 0) < 0)
                         continue;
                 snprintf(child, sizeof child, "%s/%s", syspath, de->d_name);
-                r = release_node(m, child);
+                r = release_node(m, child, diskseq);
                 if (r < 0)
                         return r;
         }
-        return release_node(m, syspath);
+        return release_node(m, syspath, diskseq);
 }
 
 static void forget_node(const Manager *m, struct udev_device *d) {
-        char path[512];
+        dev_t devnum = udev_device_get_devnum(d);
 
-        if (flag_path(m, udev_device_get_devnum(d), path, sizeof path) >= 0)
-                (void) unlink(path);
+        forget_flags(m, major(devnum), minor(devnum));
 }
 
 static Device *find_usb_device(Manager *m, struct udev_device *d) {
@@ -230,18 +284,19 @@ static void reject(Manager *m, const Device *dev, const char *intf_syspath, cons
         audit_log_media(m->audit, dev, disk, false, reason);
 }
 
+/* Whether the disk has no medium: capacity 0 (a card reader without a card). */
+static bool disk_empty(const char *syspath) {
+        uint64_t size;
+
+        return read_u64_attr(syspath, "size", &size) >= 0 && size == 0;
+}
+
 /* Whether the disk is gone or going: the kernel drops its capacity to 0 before removing it. */
 static bool disk_gone(const char *syspath) {
-        _cleanup_free_ char *path = NULL;
-        _cleanup_fclose_ FILE *f = NULL;
-        unsigned long long size;
+        uint64_t size;
+        int r = read_u64_attr(syspath, "size", &size);
 
-        if (asprintf(&path, "%s/size", syspath) < 0)
-                return false;
-        f = fopen(path, "re");
-        if (!f)
-                return errno == ENOENT;
-        return fscanf(f, "%llu", &size) == 1 && size == 0;
+        return r == -ENOENT || (r >= 0 && size == 0);
 }
 
 /* The outcome of a finished check. Security-critical: the disk stays pending unless every step
@@ -268,6 +323,12 @@ static void check_decide(MediaJob *j, const CheckResult *res, const char *crash)
                 log_error("%s: the encrypted-media check of %s failed: %s", dev->name, j->disk_name, crash);
                 return reject(m, dev, j->intf_syspath, j->disk_name,
                               _("The encrypted-media check failed unexpectedly"));
+        }
+        if (res->r == -ENOMEDIUM) {
+                /* An empty drive or card reader: nothing to check until a medium comes (its
+                 * "change" uevent starts the check then). */
+                log_info("%s: no medium, it stays pending until one is inserted", j->disk_name);
+                return;
         }
         if (res->r < 0 && disk_gone(j->disk_syspath)) {
                 log_info("%s: %s went away while it was being checked", dev->name, j->disk_name);
@@ -297,7 +358,7 @@ static void check_decide(MediaJob *j, const CheckResult *res, const char *crash)
                                       _("The medium could not be made read-only"));
                 }
         }
-        r = release_disk(m, j->disk_syspath, j->disk_name);
+        r = release_disk(m, j->disk_syspath, j->disk_name, j->diskseq);
         if (r < 0) {
                 log_error_errno(r, "%s: cannot release %s, it stays pending: %m", dev->name, j->disk_name);
                 return;
@@ -395,9 +456,10 @@ _noreturn_ static void check_child(int fd, const char *devnode, const char *cons
         _exit(0);
 }
 
-static MediaJob *find_check(MediaGate *g, const char *disk_syspath) {
+static MediaJob *find_check(MediaGate *g, const char *disk_syspath, uint64_t diskseq) {
         for (MediaJob *j = g->jobs; j; j = j->next)
-                if (j->kind == JOB_CHECK && !j->decided && streq(j->disk_syspath, disk_syspath))
+                if (j->kind == JOB_CHECK && !j->decided && streq(j->disk_syspath, disk_syspath) &&
+                    j->diskseq == diskseq)
                         return j;
         return NULL;
 }
@@ -408,10 +470,17 @@ static int check_start(MediaGate *g, Device *dev, struct udev_device *disk) {
         const char *devnode = udev_device_get_devnode(disk), *name = udev_device_get_sysname(disk);
         struct udev_device *intf = udev_device_get_parent_with_subsystem_devtype(disk, "usb", "usb_interface");
         const char *const *uuids = NULL;
+        uint64_t diskseq;
         MediaJob *j;
         int p[2], r;
 
-        if (find_check(g, udev_device_get_syspath(disk)))
+        /* The medium the check is for: a flag is only ever made for this one. Read before the
+         * check starts, so a medium swapped meanwhile is never released by this check. */
+        r = node_diskseq(udev_device_get_syspath(disk), &diskseq);
+        if (r < 0)
+                return log_warning_errno(r, "%s: no disk sequence number (kernel older than 5.15?), "
+                                         "the disk stays pending: %m", name);
+        if (find_check(g, udev_device_get_syspath(disk), diskseq))
                 return 0;       /* already being checked */
         if (!devnode) {
                 reject(m, dev, intf ? udev_device_get_syspath(intf) : NULL, name,
@@ -425,6 +494,7 @@ static int check_start(MediaGate *g, Device *dev, struct udev_device *disk) {
         if (!j)
                 return log_oom();
         j->policy = m->policy;
+        j->diskseq = diskseq;
         j->disk_syspath = strdup(udev_device_get_syspath(disk));
         j->disk_name = strdup(name);
         if (!j->disk_syspath || !j->disk_name) {
@@ -497,12 +567,17 @@ void media_gate_process_block(MediaGate *g, struct udev_device *d) {
                 forget_node(m, d);
                 return;
         }
-        if (!streq(devtype, "disk") || !streq(action, "add"))
+        /* "add"; and "change", which a new medium in a card reader (DISK_MEDIA_CHANGE=1) sends. */
+        if (!streq(devtype, "disk") || !(streq(action, "add") || streq(action, "change")))
                 return;
         disk_seen(g, udev_device_get_syspath(d));
-        /* Our own "change" events, and disks already checked, carry the flag file. */
+        /* Our own "change" events, and disks already checked, carry the flag of their medium. */
         if (node_released(m, d))
                 return;
+        if (disk_empty(udev_device_get_syspath(d))) {
+                log_info("%s: no medium, it stays pending until one is inserted", udev_device_get_sysname(d));
+                return;
+        }
         dev = find_usb_device(m, d);
         if (!dev || dev->decision.decision != DECISION_ALLOW) {
                 log_warning("%s: disk of a device that is not allowed, leaving it pending",
@@ -591,7 +666,7 @@ int media_gate_enumerate(MediaGate *g) {
                 d = udev_device_new_from_syspath(m->udev, udev_list_entry_get_name(item));
                 if (!d || !streq_ptr(udev_device_get_devtype(d), "disk") ||
                     !udev_device_get_parent_with_subsystem_devtype(d, "usb", "usb_device") ||
-                    node_released(m, d))
+                    node_released(m, d) || disk_empty(udev_device_get_syspath(d)))
                         continue;
                 dev = find_usb_device(m, d);
                 if (!dev || dev->decision.decision != DECISION_ALLOW)

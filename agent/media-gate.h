@@ -4,7 +4,10 @@
 /* media-gate: the block-layer step for USB storage (design decision 3).
  *
  * The udev rule tags every USB block device pending (MAMORI_PENDING=1, UDISKS_IGNORE=1,
- * SYSTEMD_READY=0) unless RUNTIME_DIR/media/MAJOR:MINOR exists. For each new USB disk the
+ * SYSTEMD_READY=0) unless RUNTIME_DIR/media/MAJOR:MINOR:DISKSEQ exists: the flag names the
+ * medium that was checked (the kernel's disk sequence number changes with every new medium), so
+ * a disc or card swapped into a released drive is pending again, and is checked on the "change"
+ * uevent its arrival sends. A drive without a medium stays pending. For each new USB disk the
  * agent runs the media check (media.h) with the LUKS UUIDs of the registered medium, in a
  * child process, so the event loop keeps deciding other devices while a slow medium is read
  * and a crash of the probe only fails that one disk:

@@ -9,7 +9,7 @@
 # names; --file copies one file).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-modules="usbcore xhci-pci ehci-pci usb-storage uas sd_mod vfat nls_cp437 nls_ascii nls_iso8859-1
+modules="usbcore xhci-pci ehci-pci usb-storage uas sd_mod sr_mod vfat nls_cp437 nls_ascii nls_iso8859-1
          usbhid hid-generic evdev"
 # loaded only for mamori.root= (the Debian guest)
 root_modules="virtio_pci virtio_blk crc32c_generic ext4"

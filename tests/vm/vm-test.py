@@ -94,8 +94,8 @@ def wait_usb(ctx, vm, serial, timeout=20):
 
 
 def block_of(vm, serial):
-    """Block disk name (sda) belonging to the stick with this serial, or ''."""
-    return vm.out(f"for b in /sys/block/sd*; do [ -e $b ] || continue; "
+    """Block disk name (sda, sr0) belonging to the stick or drive with this serial, or ''."""
+    return vm.out(f"for b in /sys/block/sd* /sys/block/sr*; do [ -e $b ] || continue; "
                   f"p=$(readlink -f $b/device); case $p in */usb*) "
                   f"d=${{p%%/host*}}; d=${{d%/*}}; [ \"$(cat $d/serial 2>/dev/null)\" = '{serial}' ] "
                   f"&& basename $b;; esac; done; true")
@@ -499,6 +499,56 @@ def scenario_agent_media_timeouts(ctx):
         vm.stop()
 
 
+def scenario_agent_media_change(ctx):
+    """A new medium in a released drive is pending again until checked (flags name the medium)."""
+    vm = boot_agent(ctx, "agent-media-change")
+    try:
+        start_agent(ctx, vm)
+        vm.plug_cdrom("cd", os.path.join(ctx.img, "luks2.img"), serial="REG0001")
+        wait_usb(ctx, vm, "REG0001")
+        ctx.check(media_event(vm, "media-passed", "All volumes are encrypted"),
+                  "USB CD drive, registered, with a LUKS2 disc: the disc passes")
+        ok = vm.wait_until("udevadm info /dev/sr0 | grep -q 'MAMORI_PENDING=0'", 20)
+        seq = vm.out("cat /sys/block/sr0/diskseq")
+        ctx.check(ok and vm.out(f"ls /run/mamori/media") == f"11:0:{seq}",
+                  f"released: flag 11:0:{seq} names the disc's sequence number, udev clears the pending tag")
+        # media changes are seen by polling, as systemd's 60-block.rules turns on by default
+        vm.run("echo 250 > /sys/block/sr0/events_poll_msecs")
+        # an unencrypted disc, slow to read, so the time before the verdict can be looked at
+        vm.change_medium("cd", os.path.join(ctx.img, "fat.img"), iops=3)
+        ok = vm.wait_until(f"[ \"$(cat /sys/block/sr0/diskseq 2>/dev/null)\" != {seq} ]", 30)
+        ctx.check(ok, "the kernel gave the new disc a new sequence number")
+        ok = vm.wait_until("udevadm info /dev/sr0 2>/dev/null | grep -q 'MAMORI_PENDING=1'", 20)
+        ctx.check(ok, "the new disc is pending: the flag of the old one does not apply")
+        ctx.check(media_event(vm, "media-failed", "The medium is not encrypted (found: vfat)"),
+                  "the new disc is checked and fails: 'The medium is not encrypted (found: vfat)'")
+        dev = usb_path(vm, "REG0001")
+        ctx.check(vm.wait_until(f"[ \"$(cat /sys/bus/usb/devices/{dev}:1.0/authorized)\" = 0 ]", 20) and
+                  vm.wait_until("[ ! -e /sys/block/sr0 ]", 20),
+                  "the drive's storage interface is de-authorized, the disc gone")
+        ctx.check(vm.out("grep -c media-passed /var/lib/mamori/events.log") == "1", "only the first disc was released")
+
+        # an empty drive (a card reader without its card) stays pending, not removed, until a
+        # medium comes; then that medium is checked
+        vm.plug_cdrom("empty", None, serial="REG0003")
+        dev = wait_usb(ctx, vm, "REG0003")
+        ok = vm.wait_until("grep -q ': no medium' /tmp/mamorid.log", 30)
+        sr = block_of(vm, "REG0003")
+        ctx.check(ok and sr != "" and vm.run(f"udevadm info /dev/{sr} | grep -q 'MAMORI_PENDING=1'",
+                                             check=False)[0] == 0,
+                  f"empty drive: the agent waits for a medium, its disk {sr} stays pending")
+        ctx.check(vm.out(f"cat /sys/bus/usb/devices/{dev}:1.0/authorized") == "1" and
+                  vm.out("grep -c media-failed /var/lib/mamori/events.log") == "1",
+                  "no failure recorded, the drive stays authorized")
+        vm.run(f"echo 250 > /sys/block/{sr}/events_poll_msecs")
+        vm.change_medium("empty", os.path.join(ctx.img, "luks2.img"))
+        ok = vm.wait_until("grep -c media-passed /var/lib/mamori/events.log | grep -qx 2", 30)
+        ctx.check(ok and vm.wait_until(f"udevadm info /dev/{sr} | grep -q 'MAMORI_PENDING=0'", 20),
+                  "the disc put in is checked, passes and is released")
+    finally:
+        vm.stop()
+
+
 def scenario_agent_restart(ctx):
     """Sticks present at start are decided before monitoring; a restart keeps decisions."""
     vm = boot_agent(ctx, "agent-restart")
@@ -744,6 +794,7 @@ SCENARIOS = {
     "agent-usb": scenario_agent_usb,
     "agent-media": scenario_agent_media,
     "agent-media-timeouts": scenario_agent_media_timeouts,
+    "agent-media-change": scenario_agent_media_change,
     "agent-restart": scenario_agent_restart,
     "agent-sigkill": scenario_agent_sigkill,
     "debian-unit": scenario_debian_unit,

@@ -232,6 +232,39 @@ class Machine:
             args["port"] = port
         self.qmp_cmd("device_add", **args)
 
+    def _medium(self, node, image, iops=None):
+        f = {"driver": "file", "filename": image, "read-only": True, "locking": "off"}
+        if iops:
+            self.qmp_cmd("object-add", **{"qom-type": "throttle-group", "id": f"{node}-tg",
+                                          "limits": {"iops-total": iops}})
+            f = {"driver": "throttle", "throttle-group": f"{node}-tg", "file": f}
+        self.qmp_cmd("blockdev-add", **{"node-name": node, "driver": "raw", "read-only": True, "file": f})
+
+    def plug_cdrom(self, dev_id, image, serial, bus="xhci.0"):
+        """A USB CD drive (usb-bot + scsi-cd) with image as its medium. A hot-plugged usb-bot is
+        attached only once its LUN exists ("attached" property)."""
+        lun = {"driver": "scsi-cd", "id": f"{dev_id}-lun", "bus": f"{dev_id}.0"}
+        if image:               # None: an empty drive
+            self._medium(f"{dev_id}-m0", image)
+            lun["drive"] = f"{dev_id}-m0"
+        self.qmp_cmd("device_add", driver="usb-bot", id=dev_id, bus=bus, serial=serial)
+        self.qmp_cmd("device_add", **lun)
+        self.qmp_cmd("qom-set", path=dev_id, property="attached", value=True)
+        self.media = getattr(self, "media", {})
+        self.media[dev_id] = (0, image is not None)
+
+    def change_medium(self, dev_id, image, iops=None):
+        """Takes the disc out of the drive and puts another in (a new medium for the guest)."""
+        n, full = self.media[dev_id]
+        n += 1
+        self._medium(f"{dev_id}-m{n}", image, iops)
+        self.qmp_cmd("blockdev-open-tray", id=f"{dev_id}-lun", force=True)
+        if full:
+            self.qmp_cmd("blockdev-remove-medium", id=f"{dev_id}-lun")
+        self.qmp_cmd("blockdev-insert-medium", id=f"{dev_id}-lun", **{"node-name": f"{dev_id}-m{n}"})
+        self.qmp_cmd("blockdev-close-tray", id=f"{dev_id}-lun")
+        self.media[dev_id] = (n, True)
+
     def plug(self, driver, dev_id, **props):
         self.qmp_cmd("device_add", driver=driver, id=dev_id, bus=props.pop("bus", "xhci.0"), **props)
 
