@@ -61,7 +61,8 @@ struct PolicyNode {
  * memory of every node. */
 typedef struct PolicyTree PolicyTree;
 
-/* Parses one file's bytes into a tree (see step 1 above). file must outlive the tree.
+/* Parses one file's bytes into a tree (see step 1 above; policy_tree_parse_fast() first, then
+ * libyaml for what it does not take). file must outlive the tree.
  * Returns 0 and sets *ret, or -EBADMSG (reterr filled) or -ENOMEM. */
 int policy_tree_parse(const char *file, const char *data, size_t size, PolicyTree **ret,
                       PolicyError *reterr);
@@ -71,9 +72,30 @@ int policy_tree_parse(const char *file, const char *data, size_t size, PolicyTre
  * in memory as a tree. Returns 0 to keep the item, or a negative errno to stop parsing. */
 typedef int (*PolicyTreeItemHandler)(const PolicyNode *key, const PolicyNode *item, void *userdata,
                                      PolicyError *reterr);
-/* policy_tree_parse() with an item handler (may be NULL). */
+/* The tree from libyaml's events, with an item handler (may be NULL). */
 int policy_tree_parse_stream(const char *file, const char *data, size_t size, PolicyTreeItemHandler handler,
                              void *userdata, PolicyTree **ret, PolicyError *reterr);
+/* The same tree from a fast reader of the plain YAML that policy files use (block mappings and
+ * sequences, one-line scalars without escapes, one-line flow lists of scalars; policy-fastscan.c),
+ * with the marks libyaml gives. Returns 0, or a negative errno for anything else, without a
+ * message: the caller then parses the file again with policy_tree_parse_stream(), which reports
+ * errors. The handler may have been called for items before an error. policy_tree_parse() does
+ * exactly that. */
+int policy_tree_parse_fast(const char *file, const char *data, size_t size, PolicyTreeItemHandler handler,
+                           void *userdata, PolicyTree **ret);
+
+/* The tree builder fed by libyaml's events and by the fast reader (policy-parse.c). Positions are
+ * 1-based; scalars are copied. */
+typedef struct PolicyTreeBuilder PolicyTreeBuilder;
+int policy_builder_open(PolicyTreeBuilder *b, PolicyNodeType type, unsigned line, unsigned column,
+                        PolicyError *reterr);
+int policy_builder_scalar(PolicyTreeBuilder *b, unsigned line, unsigned column, const char *value, size_t length,
+                          bool plain, PolicyError *reterr);
+int policy_builder_close(PolicyTreeBuilder *b, PolicyError *reterr);
+/* The fast reader: feeds the builder with the nodes of data (already checked for size, UTF-8 and
+ * tabs in indentation). Returns 0, or a negative errno (-EOPNOTSUPP for YAML it does not read). */
+int policy_fastscan(PolicyTreeBuilder *b, const char *data, size_t size);
+
 /* The root node, or NULL for an empty document. */
 const PolicyNode *policy_tree_root(const PolicyTree *t);
 /* Frees a tree; accepts NULL, returns NULL. */

@@ -174,6 +174,7 @@ int policy_ptr_array_push(void ***array, size_t *n, void *ptr) {
 static int add_buffer_full(Policy *p, const char *display, const char *digest_name, const char *data,
                            size_t size, PolicyError *reterr) {
         _cleanup_(policy_tree_freep) PolicyTree *t = NULL;
+        size_t n_rules, n_media;
         char *name;
         int r;
 
@@ -195,9 +196,19 @@ static int add_buffer_full(Policy *p, const char *display, const char *digest_na
         sha256_update(p->sha, data ?: "", size);
         sha256_update(p->sha, "", 1);
 
-        r = policy_tree_parse_stream(name, data, size, policy_add_stream_item, p, &t, reterr);
-        if (r < 0)
-                return r;
+        /* The fast reader first; for anything it does not take, forget the rules and media it
+         * added (the media's memory stays in the arena) and read the file with libyaml. */
+        n_rules = p->n_rules;
+        n_media = p->n_media;
+        r = policy_tree_parse_fast(name, data, size, policy_add_stream_item, p, &t);
+        if (r < 0) {
+                while (p->n_rules > n_rules)
+                        rule_free(p->rules[--p->n_rules]);
+                p->n_media = n_media;
+                r = policy_tree_parse_stream(name, data, size, policy_add_stream_item, p, &t, reterr);
+                if (r < 0)
+                        return r;
+        }
         return policy_add_tree(p, t, reterr);
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* libyaml event stream → tree of PolicyNode, with the checks that apply to every file. */
+/* libyaml event stream (or the fast reader, policy-fastscan.c) → tree of PolicyNode, with the checks
+ * that apply to every file. */
 
 #include <ctype.h>
 #include <errno.h>
@@ -246,7 +247,7 @@ typedef struct Frame {
         size_t n, allocated;
 } Frame;
 
-typedef struct Builder {
+struct PolicyTreeBuilder {
         PolicyTree *tree;
         const char *file;
         Frame stack[POLICY_MAX_DEPTH];
@@ -255,9 +256,10 @@ typedef struct Builder {
         PolicyTreeItemHandler handler;
         void *userdata;
         ArenaMark item_mark;    /* where the current item of a top-level list starts */
-} Builder;
+};
+typedef PolicyTreeBuilder Builder;
 
-static PolicyNode *node_new(Builder *b, PolicyNodeType type, const yaml_mark_t *mark) {
+static PolicyNode *node_new(Builder *b, PolicyNodeType type, unsigned line, unsigned column) {
         PolicyNode *n = arena_alloc(b->tree, sizeof(PolicyNode));
 
         if (!n)
@@ -265,8 +267,8 @@ static PolicyNode *node_new(Builder *b, PolicyNodeType type, const yaml_mark_t *
         *n = (PolicyNode) {
                 .type = type,
                 .file = b->file,
-                .line = (unsigned) mark->line + 1,
-                .column = (unsigned) mark->column + 1,
+                .line = line,
+                .column = column,
                 .value = "",
         };
         return n;
@@ -371,7 +373,7 @@ static int mapping_check_duplicates(const PolicyNode *m, PolicyError *reterr) {
                                  dup->key->value, first->key->file, first->key->line, first->key->column);
 }
 
-static int builder_close(Builder *b, PolicyError *reterr) {
+int policy_builder_close(Builder *b, PolicyError *reterr) {
         Frame *f;
         PolicyNode *n;
         int r;
@@ -396,14 +398,20 @@ static int builder_close(Builder *b, PolicyError *reterr) {
         return builder_attach(b, n, reterr);
 }
 
-static int builder_open(Builder *b, PolicyNodeType type, const yaml_mark_t *mark, PolicyError *reterr) {
+/* A node of a top-level list's item starts: remember where its memory starts. */
+static void builder_node_start(Builder *b) {
+        if (b->depth == 2)
+                b->item_mark = arena_mark(b->tree);
+}
+
+int policy_builder_open(Builder *b, PolicyNodeType type, unsigned line, unsigned column, PolicyError *reterr) {
         PolicyNode *n;
 
+        builder_node_start(b);
         if (b->depth >= POLICY_MAX_DEPTH)
-                return policy_error_set(reterr, -EBADMSG, b->file, (unsigned) mark->line + 1,
-                                        (unsigned) mark->column + 1, "nesting deeper than %d levels",
+                return policy_error_set(reterr, -EBADMSG, b->file, line, column, "nesting deeper than %d levels",
                                         POLICY_MAX_DEPTH);
-        n = node_new(b, type, mark);
+        n = node_new(b, type, line, column);
         if (!n)
                 return -ENOMEM;
         if (b->depth > 0) {
@@ -417,23 +425,25 @@ static int builder_open(Builder *b, PolicyNodeType type, const yaml_mark_t *mark
         return 0;
 }
 
-static int builder_scalar(Builder *b, const yaml_event_t *e, PolicyError *reterr) {
+int policy_builder_scalar(Builder *b, unsigned line, unsigned column, const char *value, size_t length, bool plain,
+                          PolicyError *reterr) {
         PolicyNode *n;
         char *v;
 
-        n = node_new(b, POLICY_NODE_SCALAR, &e->start_mark);
+        builder_node_start(b);
+        n = node_new(b, POLICY_NODE_SCALAR, line, column);
         if (!n)
                 return -ENOMEM;
-        if (memchr(e->data.scalar.value, 0, e->data.scalar.length))
+        if (memchr(value, 0, length))
                 return policy_node_error(reterr, n, "NUL character in string");
-        v = arena_alloc(b->tree, e->data.scalar.length + 1);
+        v = arena_alloc(b->tree, length + 1);
         if (!v)
                 return -ENOMEM;
-        memcpy(v, e->data.scalar.value, e->data.scalar.length);
-        v[e->data.scalar.length] = 0;
+        memcpy(v, value, length);
+        v[length] = 0;
         n->value = v;
-        n->length = e->data.scalar.length;
-        n->plain = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        n->length = length;
+        n->plain = plain;
         return builder_attach(b, n, reterr);
 }
 
@@ -472,10 +482,6 @@ static int builder_event(Builder *b, const yaml_event_t *e, PolicyError *reterr)
                 return policy_error_set(reterr, -EBADMSG, b->file, line, column, "anchors are not allowed");
         if (event_has_tag(e))
                 return policy_error_set(reterr, -EBADMSG, b->file, line, column, "tags are not allowed");
-        if (b->depth == 2 && (e->type == YAML_SCALAR_EVENT || e->type == YAML_SEQUENCE_START_EVENT ||
-                              e->type == YAML_MAPPING_START_EVENT))
-                b->item_mark = arena_mark(b->tree);
-
         switch (e->type) {
         case YAML_DOCUMENT_START_EVENT:
                 if (++b->n_documents > 1)
@@ -483,14 +489,16 @@ static int builder_event(Builder *b, const yaml_event_t *e, PolicyError *reterr)
                                                 "more than one YAML document in a file");
                 return 0;
         case YAML_SCALAR_EVENT:
-                return builder_scalar(b, e, reterr);
+                return policy_builder_scalar(b, line, column, (const char *) e->data.scalar.value,
+                                             e->data.scalar.length,
+                                             e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE, reterr);
         case YAML_SEQUENCE_START_EVENT:
-                return builder_open(b, POLICY_NODE_SEQUENCE, &e->start_mark, reterr);
+                return policy_builder_open(b, POLICY_NODE_SEQUENCE, line, column, reterr);
         case YAML_MAPPING_START_EVENT:
-                return builder_open(b, POLICY_NODE_MAPPING, &e->start_mark, reterr);
+                return policy_builder_open(b, POLICY_NODE_MAPPING, line, column, reterr);
         case YAML_SEQUENCE_END_EVENT:
         case YAML_MAPPING_END_EVENT:
-                return builder_close(b, reterr);
+                return policy_builder_close(b, reterr);
         default:
                 return 0;
         }
@@ -560,9 +568,38 @@ int policy_tree_parse_stream(const char *file, const char *data, size_t size, Po
         return 0;
 }
 
-/* policy_tree_parse_stream() without an item handler: the whole tree. */
+/* The fast reader alone (policy-fastscan.c); any error is returned without a message. */
+int policy_tree_parse_fast(const char *file, const char *data, size_t size, PolicyTreeItemHandler handler,
+                           void *userdata, PolicyTree **ret) {
+        _cleanup_(policy_tree_freep) PolicyTree *t = NULL;
+        Builder b = { .file = file, .handler = handler, .userdata = userdata };
+        int r;
+
+        assert(file);
+        assert(data || size == 0);
+        assert(ret);
+
+        r = buffer_check(file, data, size, NULL);
+        if (r < 0)
+                return r;
+        t = calloc(1, sizeof(PolicyTree));
+        if (!t)
+                return -ENOMEM;
+        b.tree = t;
+        r = policy_fastscan(&b, data ?: "", size);
+        for (size_t i = 0; i < ELEMENTSOF(b.stack); i++)
+                free(b.stack[i].items);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(t);
+        return 0;
+}
+
+/* The whole tree (no item handler): the fast reader, or libyaml for what it does not take. */
 int policy_tree_parse(const char *file, const char *data, size_t size, PolicyTree **ret,
                       PolicyError *reterr) {
+        if (policy_tree_parse_fast(file, data, size, NULL, NULL, ret) >= 0)
+                return 0;
         return policy_tree_parse_stream(file, data, size, NULL, NULL, ret, reterr);
 }
 
