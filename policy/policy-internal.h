@@ -110,6 +110,8 @@ int policy_node_error(PolicyError *reterr, const PolicyNode *n, const char *fmt,
 
 /* Whether a scalar is a YAML null: a plain "", "~", "null", "Null" or "NULL". */
 bool policy_node_is_null(const PolicyNode *n);
+/* Whether two trees are the same: types, values, quoting, lines and columns of every node. */
+bool policy_node_equal(const PolicyNode *a, const PolicyNode *b);
 
 /* Typed getters. `key` is the name used in error messages ("'key' must be ..."). On success they
  * return 0; on a type or format error they return -EBADMSG with reterr filled at n. */

@@ -509,6 +509,22 @@ static void yaml_parser_deletep(yaml_parser_t **p) {
                 yaml_parser_delete(*p);
 }
 
+bool policy_node_equal(const PolicyNode *a, const PolicyNode *b) {
+        size_t n;
+
+        if (!a || !b)
+                return a == b;
+        if (a->type != b->type || a->line != b->line || a->column != b->column || a->n_items != b->n_items ||
+            a->length != b->length || memcmp(a->value, b->value, a->length + 1) != 0 ||
+            (a->type == POLICY_NODE_SCALAR && a->plain != b->plain))
+                return false;
+        n = a->type == POLICY_NODE_MAPPING ? 2 * a->n_items : a->n_items;
+        for (size_t i = 0; i < n; i++)
+                if (!policy_node_equal(a->items[i], b->items[i]))
+                        return false;
+        return true;
+}
+
 /* Checks the raw bytes, then builds the node tree from libyaml events (see policy-internal.h). */
 int policy_tree_parse_stream(const char *file, const char *data, size_t size, PolicyTreeItemHandler handler,
                              void *userdata, PolicyTree **ret, PolicyError *reterr) {

@@ -18,28 +18,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench-ledger.h"
 #include "device.h"
 #include "enforce.h"
 #include "log.h"
 #include "rig.h"
-
-static int write_policy(const char *dir, unsigned n) {
-        char path[512];
-        FILE *f;
-
-        snprintf(path, sizeof path, "%s/50-bench.yaml", dir);
-        f = fopen(path, "we");
-        if (!f)
-                return -errno;
-        fprintf(f, "policy:\n  name: bench\n  version: \"1\"\nrules:\n"
-                   "  - id: bench-hid\n    match:\n      interfaces:\n        only: [hid]\n    action: allow\n"
-                   "  - id: bench-media\n    match:\n      registered-media: true\n    action: allow\n"
-                   "    interfaces:\n      - class: storage\n        action: allow\nmedia:\n");
-        for (unsigned i = 0; i < n; i++)
-                fprintf(f, "  - asset: \"B-%07u\"\n    vendor: \"0781\"\n    product: \"5581\"\n"
-                           "    serial: \"SN%010u\"\n", i, i);
-        return fclose(f) == 0 ? 0 : -errno;
-}
 
 static double now_us(void) {
         struct timespec ts;
@@ -92,7 +75,7 @@ static int run(Rig *rig, unsigned n_media, unsigned rounds) {
         double *t = calloc(rounds, sizeof(double));
         int r;
 
-        if (!udev || !t || !mkdtemp(dir) || write_policy(dir, n_media) < 0)
+        if (!udev || !t || !mkdtemp(dir) || bench_write_ledger(dir, n_media) < 0)
                 return -ENOMEM;
         r = policy_load_dir(dir, &p, &err);
         if (r < 0) {

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-ledger.h"
 #include "policy.h"
 
 static double now_s(void) {
@@ -53,25 +54,6 @@ static long rss_kib(const char *field) {
         return v;
 }
 
-static int write_policy(const char *dir, unsigned n) {
-        char path[512];
-        FILE *f;
-
-        snprintf(path, sizeof path, "%s/50-bench.yaml", dir);
-        f = fopen(path, "we");
-        if (!f)
-                return -errno;
-        fprintf(f, "policy:\n  name: bench\n  version: \"1\"\nrules:\n"
-                   "  - id: bench-hid\n    match:\n      interfaces:\n        only: [hid]\n    action: allow\n"
-                   "  - id: bench-media\n    match:\n      registered-media: true\n    action: allow\n"
-                   "    interfaces:\n      - class: storage\n        action: allow\nmedia:\n");
-        for (unsigned i = 0; i < n; i++)
-                fprintf(f, "  - asset: \"B-%07u\"\n    vendor: \"0781\"\n    product: \"5581\"\n"
-                           "    serial: \"SN%010u\"\n"
-                           "    luks-uuids: [\"%08x-0000-4000-8000-%012x\"]\n", i, i, i, i);
-        return fclose(f) == 0 ? 0 : -errno;
-}
-
 typedef struct Result {
         unsigned media;
         double load_s, load_cpu_s;
@@ -96,7 +78,7 @@ static int run(unsigned n_media, unsigned n_dec, Result *ret) {
                 fprintf(stderr, "cannot create a temporary directory: %s\n", strerror(errno));
                 return -1;
         }
-        r = write_policy(dir, n_media);
+        r = bench_write_ledger(dir, n_media);
         snprintf(path, sizeof path, "%s/50-bench.yaml", dir);
         if (r < 0) {
                 fprintf(stderr, "cannot write the policy: %s\n", strerror(-r));

@@ -3,19 +3,15 @@
  * against a fixed set of devices, then formatted; a formatted file must format to the same bytes
  * and decide every device as the original did (else abort()).
  *
- * Built for libFuzzer with -Dfuzzing=true (clang). Built with -DFUZZ_STANDALONE it is a plain
- * program that feeds every file named on the command line (or every file of the directories
- * named) to the target, so the policy corpus runs through it in the normal test suite. */
+ * Built for libFuzzer with -Dfuzzing=true (clang). Linked with standalone.c it is a plain program
+ * over files and directories, so the policy corpus runs through it in the normal test suite. */
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "fileio.h"
 #include "macro.h"
 #include "policy.h"
 
@@ -131,58 +127,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         policy_free(p);
         return 0;
 }
-
-#ifdef FUZZ_STANDALONE
-static int run_file(const char *path) {
-        _cleanup_free_ char *buf = NULL;
-        size_t size;
-        int r;
-
-        r = read_full_file(path, 64 * 1024 * 1024, &buf, &size);
-        if (r < 0) {
-                fprintf(stderr, "%s: %s\n", path, strerror(-r));
-                return r;
-        }
-        LLVMFuzzerTestOneInput((const uint8_t *) buf, size);
-        return 0;
-}
-
-static int run_path(const char *path, unsigned *n) {
-        struct dirent **names = NULL;
-        struct stat st;
-        int k, r = 0;
-
-        if (stat(path, &st) < 0) {
-                fprintf(stderr, "%s: %m\n", path);
-                return -errno;
-        }
-        if (!S_ISDIR(st.st_mode)) {
-                (*n)++;
-                return run_file(path);
-        }
-        k = scandir(path, &names, NULL, alphasort);
-        if (k < 0)
-                return -errno;
-        for (int i = 0; i < k; i++) {
-                _cleanup_free_ char *p = NULL;
-
-                if (names[i]->d_name[0] != '.' && asprintf(&p, "%s/%s", path, names[i]->d_name) >= 0 &&
-                    run_path(p, n) < 0)
-                        r = -EIO;
-                free(names[i]);
-        }
-        free(names);
-        return r;
-}
-
-int main(int argc, char *argv[]) {
-        unsigned n = 0;
-        int r = 0;
-
-        for (int i = 1; i < argc; i++)
-                if (run_path(argv[i], &n) < 0)
-                        r = 1;
-        printf("%u inputs run\n", n);
-        return n == 0 ? 1 : r;
-}
-#endif

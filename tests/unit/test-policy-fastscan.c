@@ -23,22 +23,6 @@
 static char **dirs;
 static int n_dirs;
 
-static bool same_node(const PolicyNode *a, const PolicyNode *b) {
-        size_t n;
-
-        if (!a || !b)
-                return a == b;
-        if (a->type != b->type || a->line != b->line || a->column != b->column || a->n_items != b->n_items ||
-            a->length != b->length || memcmp(a->value, b->value, a->length + 1) != 0 ||
-            (a->type == POLICY_NODE_SCALAR && a->plain != b->plain))
-                return false;
-        n = a->type == POLICY_NODE_MAPPING ? 2 * a->n_items : a->n_items;
-        for (size_t i = 0; i < n; i++)
-                if (!same_node(a->items[i], b->items[i]))
-                        return false;
-        return true;
-}
-
 /* Asserts that the fast reader takes s and gives libyaml's tree; returns the fast tree. */
 static PolicyTree *fast_same(const char *name, const char *s, size_t size) {
         PolicyTree *a = NULL, *b = NULL;
@@ -48,7 +32,7 @@ static PolicyTree *fast_same(const char *name, const char *s, size_t size) {
                 fail_msg("%s: the fast reader does not take it", name);
         if (policy_tree_parse_stream(name, s, size, NULL, NULL, &b, &e) < 0)
                 fail_msg("%s: libyaml refuses it: %u:%u: %s", name, e.line, e.column, e.message);
-        if (!same_node(policy_tree_root(a), policy_tree_root(b)))
+        if (!policy_node_equal(policy_tree_root(a), policy_tree_root(b)))
                 fail_msg("%s: the trees differ", name);
         policy_tree_free(b);
         return a;
@@ -75,7 +59,7 @@ static void declined_buffer(const char *s, size_t size) {
                 assert_int_equal(e1.line, e2.line);
                 assert_int_equal(e1.column, e2.column);
         } else
-                assert_true(same_node(policy_tree_root(b), policy_tree_root(c)));
+                assert_true(policy_node_equal(policy_tree_root(b), policy_tree_root(c)));
 }
 
 static void declined(const char *s) {
