@@ -565,13 +565,24 @@ def scenario_agent_restart(ctx):
         ctx.check(authorized(vm, "UNREG01") == "0", "unregistered stick not authorized")
         vm.run("kill $(cat /tmp/mamorid.pid); while kill -0 $(cat /tmp/mamorid.pid) 2>/dev/null; do usleep 20000; done")
         lines = vm.out("wc -l < /var/lib/mamori/events.log")
-        start_agent(ctx, vm)
+        # the restarted agent takes USB devices from udevd's events (DeviceEvents=udev)
+        vm.write_file("/etc/mamori/udev-events.conf", "[Agent]\nDeviceEvents=udev\n")
+        start_agent(ctx, vm, config="/etc/mamori/udev-events.conf")
         ok = vm.wait_until(f"[ $(wc -l < /var/lib/mamori/events.log) -gt {lines} ]", 20)
         ctx.check(ok, "restarted agent records the present devices again")
         ctx.check(authorized(vm, "REG0001") == "1" and authorized(vm, "UNREG01") == "0",
                   "after the restart: registered authorized, unregistered not")
         ctx.check(block_of(vm, "REG0001") != "" and block_of(vm, "UNREG01") == "",
                   "after the restart: only the registered stick has a disk")
+        ctx.check(vm.run("grep -q 'USB devices: udev events' /tmp/mamorid.log", check=False)[0] == 0,
+                  "DeviceEvents=udev: the agent listens to udevd for USB devices")
+        vm.plug_storage("r2", os.path.join(ctx.img, "luks2.img"), serial="REG0003")
+        vm.plug_storage("u2", os.path.join(ctx.img, "luks2.img"), serial="UNREG02")
+        ctx.check(agent_saw(vm, "REG0003", "allow") and agent_saw(vm, "UNREG02", "block"),
+                  "DeviceEvents=udev: hot-plugged sticks are decided")
+        ok = vm.wait_until("grep -c media-passed /var/lib/mamori/events.log | grep -qx 2", 30)
+        ctx.check(ok and authorized(vm, "UNREG02") == "0" and block_of(vm, "REG0003") != "",
+                  "DeviceEvents=udev: the registered stick's disk passes, the unregistered stick stays blocked")
     finally:
         vm.stop()
 
