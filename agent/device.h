@@ -26,6 +26,7 @@ struct Device {
         char vid_pid[10];               /* "0781:5581" or "" */
         uint64_t seq;                   /* set by the manager: tells a re-plugged device on the same port apart */
         bool awaiting_bind;             /* evaluated on the kernel's "add"; applied on its "bind" */
+        uint64_t added_usec;            /* CLOCK_MONOTONIC of that "add" */
 };
 
 /* Reads the device's identity. A device whose descriptors cannot be read is still created

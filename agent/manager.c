@@ -14,6 +14,9 @@
 #include "net-agent.h"
 
 #define RELOAD_DELAY_USEC (100ULL * 1000ULL)
+/* How long a device's "bind" may take after its "add" before the decision is applied anyway:
+ * a device no driver binds to gets no "bind", and must still be decided and recorded. */
+#define BIND_WAIT_USEC (3ULL * 1000ULL * 1000ULL)
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_enumerate *, udev_enumerate_unref);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_device *, udev_device_unref);
@@ -141,6 +144,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->kmonitor_source);
         sd_event_source_disable_unref(m->inotify_source);
         sd_event_source_disable_unref(m->reload_timer);
+        sd_event_source_disable_unref(m->bind_timer);
         sd_event_source_disable_unref(m->sigterm_source);
         sd_event_source_disable_unref(m->sigint_source);
         sd_event_source_disable_unref(m->sighup_source);
@@ -343,6 +347,57 @@ static void manager_forget_device(Manager *m, const char *syspath, bool record) 
         device_free(dev);
 }
 
+/* Applies what waited longer than BIND_WAIT_USEC for its "bind"; re-arms for the rest. */
+static int on_bind_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = ASSERT_PTR(userdata);
+        uint64_t now, next = 0;
+        bool applied = false;
+
+        if (sd_event_now(m->event, CLOCK_MONOTONIC, &now) < 0)
+                now = usec;
+        for (Device *dev = m->devices; dev; dev = dev->next) {
+                if (!dev->awaiting_bind)
+                        continue;
+                if (now - dev->added_usec < BIND_WAIT_USEC) {
+                        next = next ? MIN(next, dev->added_usec + BIND_WAIT_USEC) : dev->added_usec + BIND_WAIT_USEC;
+                        continue;
+                }
+                log_warning("%s: no driver bound within %llu s of its arrival, applying its decision now",
+                            dev->name, BIND_WAIT_USEC / 1000000ULL);
+                dev->awaiting_bind = false;
+                manager_apply_device(m, dev);
+                applied = true;
+        }
+        if (next > 0) {
+                (void) sd_event_source_set_time(s, next);
+                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        }
+        if (applied) {
+                manager_write_state(m);
+                manager_notify_status(m);
+        }
+        return 0;
+}
+
+static void manager_arm_bind_timer(Manager *m, uint64_t when) {
+        int r;
+
+        if (m->bind_timer) {
+                int enabled = SD_EVENT_OFF;
+                uint64_t t = 0;
+
+                (void) sd_event_source_get_enabled(m->bind_timer, &enabled);
+                if (enabled != SD_EVENT_OFF && sd_event_source_get_time(m->bind_timer, &t) >= 0 && t <= when)
+                        return;         /* fires earlier, and re-arms itself for this one */
+                r = sd_event_source_set_time(m->bind_timer, when);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->bind_timer, SD_EVENT_ONESHOT);
+        } else
+                r = sd_event_add_time(m->event, &m->bind_timer, CLOCK_MONOTONIC, when, 0, on_bind_timer, m);
+        if (r < 0)
+                log_warning_errno(r, "Cannot time the wait for a driver bind, ignoring: %m");
+}
+
 static void manager_add_device(Manager *m, struct udev_device *d, bool awaiting_bind) {
         Device *dev = NULL, **tail;
         int r;
@@ -359,6 +414,8 @@ static void manager_add_device(Manager *m, struct udev_device *d, bool awaiting_
         }
         dev->seq = ++m->device_seq;
         dev->awaiting_bind = awaiting_bind;
+        if (awaiting_bind && sd_event_now(m->event, CLOCK_MONOTONIC, &dev->added_usec) >= 0)
+                manager_arm_bind_timer(m, dev->added_usec + BIND_WAIT_USEC);
         manager_decide_device(m, dev, false);
 
         for (tail = &m->devices; *tail; tail = &(*tail)->next)

@@ -237,6 +237,23 @@ static int test_decided_on_bind(Rig *r) {
         return 0;
 }
 
+/* A device no driver binds to gets no "bind": its decision is applied after a while anyway. */
+static int test_no_bind(Rig *r) {
+        Descriptors d;
+        char *dev;
+
+        CHECK(write_default_policy(r) == 0, "policy");
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        stick(&d, 0x0781, 0x5581);
+        dev = rig_add_device(r, "1-2", NULL, "REG0001", &d);
+        rig_uevent_only(r, dev, "add");
+        CHECK(rig_wait_attr(dev, "authorized", "1"), "never authorized without a 'bind'");
+        CHECK(rig_wait_decision(r, "1-2", "allow"), "not recorded as allowed");
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        g_free(dev);
+        return 0;
+}
+
 static int test_registered_stick(Rig *r) {
         Descriptors d;
         char *dev, *iface, obj[16384];
@@ -613,6 +630,7 @@ static const struct {
         { "unregistered-stick-blocked",   test_unregistered_stick },
         { "registered-stick-authorized",  test_registered_stick },
         { "decided-on-bind",              test_decided_on_bind },
+        { "no-bind-applied-later",        test_no_bind },
         { "keyboard-allowed",             test_keyboard },
         { "composite-per-interface",      test_composite },
         { "network-adapter-blocked",      test_network_adapter },
