@@ -514,14 +514,21 @@ def scenario_agent_media_change(ctx):
                   f"released: flag 11:0:{seq} names the disc's sequence number, udev clears the pending tag")
         # media changes are seen by polling, as systemd's 60-block.rules turns on by default
         vm.run("echo 250 > /sys/block/sr0/events_poll_msecs")
-        # an unencrypted disc, slow to read, so the time before the verdict can be looked at
-        vm.change_medium("cd", os.path.join(ctx.img, "fat.img"), iops=3)
-        ok = vm.wait_until(f"[ \"$(cat /sys/block/sr0/diskseq 2>/dev/null)\" != {seq} ]", 30)
-        ctx.check(ok, "the kernel gave the new disc a new sequence number")
-        ok = vm.wait_until("udevadm info /dev/sr0 2>/dev/null | grep -q 'MAMORI_PENDING=1'", 20)
-        ctx.check(ok, "the new disc is pending: the flag of the old one does not apply")
+        # every event udevd sends for the drive from now on, with the properties its rules set
+        vm.run("udevadm monitor --udev --property --subsystem-match=block > /tmp/udev-events.log 2>&1 & "
+               "echo $! > /tmp/udev-monitor.pid")
+        vm.wait_until("grep -q 'monitor will print' /tmp/udev-events.log", 10)
+        vm.change_medium("cd", os.path.join(ctx.img, "fat.img"))
         ctx.check(media_event(vm, "media-failed", "The medium is not encrypted (found: vfat)"),
                   "the new disc is checked and fails: 'The medium is not encrypted (found: vfat)'")
+        vm.run("kill $(cat /tmp/udev-monitor.pid); while kill -0 $(cat /tmp/udev-monitor.pid) 2>/dev/null; "
+               "do usleep 20000; done")
+        events = [dict(l.split("=", 1) for l in block.splitlines() if "=" in l)
+                  for block in vm.out("cat /tmp/udev-events.log").split("\n\n")]
+        new = [e for e in events if e.get("DEVNAME") == "/dev/sr0" and e.get("DISKSEQ") not in (None, seq)]
+        ctx.check(len(new) > 0, f"the kernel gave the new disc a new sequence number ({len(new)} udev event(s))")
+        ctx.check(all(e.get("MAMORI_PENDING") == "1" for e in new),
+                  "every udev event of the new disc has it pending: the flag of the old one does not apply")
         dev = usb_path(vm, "REG0001")
         ctx.check(vm.wait_until(f"[ \"$(cat /sys/bus/usb/devices/{dev}:1.0/authorized)\" = 0 ]", 20) and
                   vm.wait_until("[ ! -e /sys/block/sr0 ]", 20),
