@@ -215,37 +215,32 @@ class Machine:
             if "event" in r:
                 self.qmp_events.append(r)
 
-    def plug_storage(self, dev_id, image, serial, read_only=False, bus="xhci.0", port=None, iops=None):
-        """iops: a slow stick, QEMU's throttle filter lets through at most this many requests/s."""
+    def _blockdev(self, node, image, read_only, iops=None):
+        """A raw block node on image; iops: a slow medium, QEMU's throttle filter lets through at
+        most this many requests/s (its throttle group is named NODE-tg)."""
         f = {"driver": "file", "filename": image, "read-only": read_only,
              "locking": "off"}  # sticks may share one image; nothing writes it
         if iops:
-            self.qmp_cmd("object-add", **{"qom-type": "throttle-group", "id": f"{dev_id}-tg",
+            self.qmp_cmd("object-add", **{"qom-type": "throttle-group", "id": f"{node}-tg",
                                           "limits": {"iops-total": iops}})
-            f = {"driver": "throttle", "throttle-group": f"{dev_id}-tg", "file": f}
-        self.qmp_cmd("blockdev-add", **{
-            "node-name": f"{dev_id}-blk", "driver": "raw", "read-only": read_only, "file": f})
-        self.throttled = getattr(self, "throttled", set()) | ({dev_id} if iops else set())
+            f = {"driver": "throttle", "throttle-group": f"{node}-tg", "file": f}
+            self.throttled = getattr(self, "throttled", set()) | {node}
+        self.qmp_cmd("blockdev-add", **{"node-name": node, "driver": "raw", "read-only": read_only, "file": f})
+
+    def plug_storage(self, dev_id, image, serial, read_only=False, bus="xhci.0", port=None, iops=None):
+        self._blockdev(f"{dev_id}-blk", image, read_only, iops)
         args = {"driver": "usb-storage", "id": dev_id, "drive": f"{dev_id}-blk",
                 "serial": serial, "bus": bus, "removable": True}
         if port:
             args["port"] = port
         self.qmp_cmd("device_add", **args)
 
-    def _medium(self, node, image, iops=None):
-        f = {"driver": "file", "filename": image, "read-only": True, "locking": "off"}
-        if iops:
-            self.qmp_cmd("object-add", **{"qom-type": "throttle-group", "id": f"{node}-tg",
-                                          "limits": {"iops-total": iops}})
-            f = {"driver": "throttle", "throttle-group": f"{node}-tg", "file": f}
-        self.qmp_cmd("blockdev-add", **{"node-name": node, "driver": "raw", "read-only": True, "file": f})
-
     def plug_cdrom(self, dev_id, image, serial, bus="xhci.0"):
         """A USB CD drive (usb-bot + scsi-cd) with image as its medium. A hot-plugged usb-bot is
         attached only once its LUN exists ("attached" property)."""
         lun = {"driver": "scsi-cd", "id": f"{dev_id}-lun", "bus": f"{dev_id}.0"}
         if image:               # None: an empty drive
-            self._medium(f"{dev_id}-m0", image)
+            self._blockdev(f"{dev_id}-m0", image, True)
             lun["drive"] = f"{dev_id}-m0"
         self.qmp_cmd("device_add", driver="usb-bot", id=dev_id, bus=bus, serial=serial)
         self.qmp_cmd("device_add", **lun)
@@ -253,11 +248,11 @@ class Machine:
         self.media = getattr(self, "media", {})
         self.media[dev_id] = (0, image is not None)
 
-    def change_medium(self, dev_id, image, iops=None):
+    def change_medium(self, dev_id, image):
         """Takes the disc out of the drive and puts another in (a new medium for the guest)."""
         n, full = self.media[dev_id]
         n += 1
-        self._medium(f"{dev_id}-m{n}", image, iops)
+        self._blockdev(f"{dev_id}-m{n}", image, True)
         self.qmp_cmd("blockdev-open-tray", id=f"{dev_id}-lun", force=True)
         if full:
             self.qmp_cmd("blockdev-remove-medium", id=f"{dev_id}-lun")
@@ -273,5 +268,5 @@ class Machine:
         self.qmp_wait_event("DEVICE_DELETED", dev_id, timeout)
         if storage:
             self.qmp_cmd("blockdev-del", **{"node-name": f"{dev_id}-blk"})
-            if dev_id in getattr(self, "throttled", set()):
-                self.qmp_cmd("object-del", id=f"{dev_id}-tg")
+            if f"{dev_id}-blk" in getattr(self, "throttled", set()):
+                self.qmp_cmd("object-del", id=f"{dev_id}-blk-tg")
