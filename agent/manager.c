@@ -380,15 +380,13 @@ static int on_bind_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 static void manager_arm_bind_timer(Manager *m, uint64_t when) {
-        int r;
+        int enabled = SD_EVENT_OFF, r;
 
+        /* Deadlines come in the order of the adds: a timer already running fires first and
+         * re-arms itself for the devices still waiting. */
+        if (m->bind_timer && sd_event_source_get_enabled(m->bind_timer, &enabled) >= 0 && enabled != SD_EVENT_OFF)
+                return;
         if (m->bind_timer) {
-                int enabled = SD_EVENT_OFF;
-                uint64_t t = 0;
-
-                (void) sd_event_source_get_enabled(m->bind_timer, &enabled);
-                if (enabled != SD_EVENT_OFF && sd_event_source_get_time(m->bind_timer, &t) >= 0 && t <= when)
-                        return;         /* fires earlier, and re-arms itself for this one */
                 r = sd_event_source_set_time(m->bind_timer, when);
                 if (r >= 0)
                         r = sd_event_source_set_enabled(m->bind_timer, SD_EVENT_ONESHOT);

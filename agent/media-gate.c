@@ -677,15 +677,6 @@ int media_gate_enumerate(MediaGate *g) {
         return n;
 }
 
-unsigned media_gate_running(const MediaGate *g) {
-        unsigned n = 0;
-
-        for (const MediaJob *j = g->jobs; j; j = j->next)
-                if (j->kind == JOB_CHECK && !j->decided)
-                        n++;
-        return n;
-}
-
 int media_gate_new(Manager *m, uint64_t timeout_usec, MediaGate **ret) {
         MediaGate *g = calloc(1, sizeof(MediaGate));
 

@@ -47,6 +47,3 @@ void media_gate_forget_device(MediaGate *g, const Device *dev);
 /* Checks the USB disks present at start that were not released before.
  * Returns the number of checks started, or a negative errno. */
 int media_gate_enumerate(MediaGate *g);
-
-/* Number of checks running now (for tests and the status line). */
-unsigned media_gate_running(const MediaGate *g);
