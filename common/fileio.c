@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include "fileio.h"
@@ -9,6 +11,7 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         size_t size = 0, alloc = 0;
+        struct stat st;
 
         assert(path);
         assert(ret);
@@ -16,6 +19,18 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size) {
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
+        /* A regular file: one buffer of its size (and a page more, so reaching its end needs no
+         * second one); a file that grows meanwhile is still read to its end. */
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISREG(st.st_mode)) {
+                if ((uint64_t) st.st_size > max)
+                        return -EFBIG;
+                alloc = (size_t) st.st_size + 4096 + 1;
+                buf = malloc(alloc);
+                if (!buf)
+                        return -ENOMEM;
+        }
 
         for (;;) {
                 ssize_t n;

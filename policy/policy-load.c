@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "policy-internal.h"
 #include "sha256.h"
 
@@ -450,59 +451,6 @@ static int list_policy_files(const char *dir, char ***ret, size_t *ret_n) {
         return 0;
 }
 
-/* Reads a whole file into one buffer sized from fstat() (one allocation, one read for a file
- * that does not change meanwhile; a file that grows is still read to its end). The buffer is
- * NUL-terminated. Returns 0, -EFBIG above max bytes, or a negative errno. */
-static int read_policy_file(const char *path, size_t max, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, alloc;
-        struct stat st;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (S_ISREG(st.st_mode) && (uint64_t) st.st_size > max)
-                return -EFBIG;
-        /* one byte more than the size, so reaching the end needs no second buffer */
-        alloc = (S_ISREG(st.st_mode) ? (size_t) st.st_size : 0) + 4096 + 1;
-        buf = malloc(alloc);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k;
-
-                if (alloc - size < 2) {
-                        char *nb;
-
-                        if (size > max)
-                                return -EFBIG;
-                        nb = realloc(buf, alloc * 2);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                        alloc *= 2;
-                }
-                k = read(fd, buf + size, alloc - size - 1);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                size += (size_t) k;
-                if (size > max)
-                        return -EFBIG;
-        }
-        buf[size] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_size = size;
-        return 0;
-}
-
 static int load_files(Policy *p, const char *dir, char **names, size_t n, PolicyError *reterr) {
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *path = NULL, *data = NULL;
@@ -511,7 +459,7 @@ static int load_files(Policy *p, const char *dir, char **names, size_t n, Policy
 
                 if (asprintf(&path, "%s/%s", dir, names[i]) < 0)
                         return -ENOMEM;
-                r = read_policy_file(path, POLICY_MAX_FILE_SIZE, &data, &size);
+                r = read_full_file(path, POLICY_MAX_FILE_SIZE, &data, &size);
                 if (r == -EFBIG)
                         return policy_error_set(reterr, -EBADMSG, path, 1, 1, "file is larger than 64 MiB");
                 if (r < 0)
