@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,28 +33,32 @@ UsbDevice *usb_device_free(UsbDevice *u) {
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(UsbDevice *, usb_device_free);
 
-static int strdup_attr(struct udev_device *d, const char *attr, char **ret) {
-        const char *v = udev_device_get_sysattr_value(d, attr);
+/* The device's sysfs attribute attr, NULL when absent or unreadable (as libudev would). */
+static int dup_attr(int dirfd, const char *attr, char **ret) {
+        int r = read_sysattr_at(dirfd, attr, ret);
 
-        if (!v) {
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
                 *ret = NULL;
-                return 0;
-        }
-        *ret = strdup(v);
-        return *ret ? 0 : -ENOMEM;
+        return 0;
 }
 
 /* Parses a hex sysfs attribute of at most max; -ENOENT when absent, -EBADMSG when garbled. */
-static int read_hex_attr(struct udev_device *d, const char *attr, unsigned long max, unsigned long *ret) {
-        const char *v = udev_device_get_sysattr_value(d, attr);
+static int read_hex_attr(int dirfd, const char *attr, unsigned long max, unsigned long *ret) {
+        _cleanup_free_ char *v = NULL;
         char *end;
         unsigned long n;
+        int r;
 
-        if (!v)
+        r = read_sysattr_at(dirfd, attr, &v);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
                 return -ENOENT;
         errno = 0;
         n = strtoul(v, &end, 16);
-        if (errno != 0 || end == v || (*end != 0 && *end != '\n') || n > max)
+        if (errno != 0 || end == v || *end != 0 || n > max)
                 return -EBADMSG;
         *ret = n;
         return 0;
@@ -73,12 +78,10 @@ static ConnectType connect_type_from_sysfs(const char *s) {
 
 /* The port's connect_type ("hotplug", "hardwired", "not used", "unknown") lives in the
  * device's port link; root hubs and devices behind ports without ACPI data have none. */
-static ConnectType read_connect_type(const char *syspath) {
-        _cleanup_free_ char *path = NULL, *v = NULL;
+static ConnectType read_connect_type(int dirfd) {
+        _cleanup_free_ char *v = NULL;
 
-        if (asprintf(&path, "%s/port/connect_type", syspath) < 0)
-                return CONNECT_TYPE_UNKNOWN;
-        if (read_one_line_file(path, &v) < 0)
+        if (read_sysattr_at(dirfd, "port/connect_type", &v) < 0)
                 return CONNECT_TYPE_UNKNOWN;
         return connect_type_from_sysfs(v);
 }
@@ -99,26 +102,27 @@ static int sha256_hex(const void *data, size_t size, char **ret) {
 }
 
 /* Kernel name prefix of the device's interfaces: "1-2" for devices, "1-0" for root hub "usb1". */
-static int interface_prefix(const UsbDevice *u, struct udev_device *d, char **ret) {
-        const char *busnum;
+static int interface_prefix(const UsbDevice *u, int dirfd, char **ret) {
+        _cleanup_free_ char *busnum = NULL;
 
         if (!u->is_root_hub) {
                 *ret = strdup(u->name);
                 return *ret ? 0 : -ENOMEM;
         }
-        busnum = udev_device_get_sysattr_value(d, "busnum");
+        if (dup_attr(dirfd, "busnum", &busnum) < 0)
+                return -ENOMEM;
         if (asprintf(ret, "%s-0", busnum ? busnum : u->name + 3) < 0)
                 return -ENOMEM;
         return 0;
 }
 
-static int fill_interfaces(UsbDevice *u, struct udev_device *d, const UsbDescriptors *desc) {
+static int fill_interfaces(UsbDevice *u, int dirfd, const UsbDescriptors *desc) {
         _cleanup_free_ char *prefix = NULL;
         int r;
 
         if (desc->n_interfaces == 0)
                 return 0;
-        r = interface_prefix(u, d, &prefix);
+        r = interface_prefix(u, dirfd, &prefix);
         if (r < 0)
                 return r;
         u->interfaces = calloc(desc->n_interfaces, sizeof(PolicyInterface));
@@ -143,11 +147,11 @@ static int fill_interfaces(UsbDevice *u, struct udev_device *d, const UsbDescrip
 }
 
 /* Checks that the hex sysfs attribute attr, when present, equals want. */
-static int check_attr(struct udev_device *d, const char *attr, unsigned long max, unsigned long want) {
+static int check_attr(int dirfd, const char *attr, unsigned long max, unsigned long want) {
         unsigned long v;
         int r;
 
-        r = read_hex_attr(d, attr, max, &v);
+        r = read_hex_attr(dirfd, attr, max, &v);
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
@@ -155,44 +159,68 @@ static int check_attr(struct udev_device *d, const char *attr, unsigned long max
         return v == want ? 0 : -EBADMSG;
 }
 
-/* Vendor, product and class in sysfs must agree with the descriptors the kernel read; a
- * mismatch means someone is lying to us, so the device is treated as malformed. */
-static int cross_check(struct udev_device *d, const UsbDescriptors *desc) {
+/* Splits the uevent value "a/b/c" (PRODUCT: hex, TYPE: decimal) into three numbers. */
+static bool parse_triple(const char *s, int base, unsigned long v[static 3]) {
+        char *end;
+
+        if (!s)
+                return false;
+        for (unsigned i = 0; i < 3; i++) {
+                errno = 0;
+                v[i] = strtoul(s, &end, base);
+                if (errno != 0 || end == s || *end != (i < 2 ? '/' : 0))
+                        return false;
+                s = end + 1;
+        }
+        return true;
+}
+
+/* Vendor, product and class as the kernel reports them must agree with the descriptors it read;
+ * a mismatch means someone is lying to us, so the device is treated as malformed. The kernel's
+ * uevent carries them (PRODUCT=vid/pid/bcd, TYPE=class/subclass/protocol), which saves three
+ * sysfs reads per device; without them the idVendor/idProduct/bDeviceClass attributes are read. */
+static int cross_check(struct udev_device *d, int dirfd, const UsbDescriptors *desc) {
+        unsigned long v[3];
         int r;
 
-        r = check_attr(d, "idVendor", 0xffff, desc->vendor);
-        if (r < 0)
-                return r;
-        r = check_attr(d, "idProduct", 0xffff, desc->product);
-        if (r < 0)
-                return r;
-        return check_attr(d, "bDeviceClass", 0xff, desc->device_class);
+        if (parse_triple(udev_device_get_property_value(d, "PRODUCT"), 16, v)) {
+                if (v[0] != desc->vendor || v[1] != desc->product)
+                        return -EBADMSG;
+        } else {
+                r = check_attr(dirfd, "idVendor", 0xffff, desc->vendor);
+                if (r < 0)
+                        return r;
+                r = check_attr(dirfd, "idProduct", 0xffff, desc->product);
+                if (r < 0)
+                        return r;
+        }
+        if (parse_triple(udev_device_get_property_value(d, "TYPE"), 10, v))
+                return v[0] == desc->device_class ? 0 : -EBADMSG;
+        return check_attr(dirfd, "bDeviceClass", 0xff, desc->device_class);
 }
 
 /* Identity from sysfs attributes alone, for a root hub without readable descriptors. */
-static int fill_from_sysattrs(UsbDevice *u, struct udev_device *d) {
+static int fill_from_sysattrs(UsbDevice *u, int dirfd) {
         unsigned long v;
 
-        if (read_hex_attr(d, "idVendor", 0xffff, &v) >= 0)
+        if (read_hex_attr(dirfd, "idVendor", 0xffff, &v) >= 0)
                 u->pd.vendor = (uint16_t) v;
-        if (read_hex_attr(d, "idProduct", 0xffff, &v) >= 0)
+        if (read_hex_attr(dirfd, "idProduct", 0xffff, &v) >= 0)
                 u->pd.product = (uint16_t) v;
-        if (read_hex_attr(d, "bDeviceClass", 0xff, &v) >= 0)
+        if (read_hex_attr(dirfd, "bDeviceClass", 0xff, &v) >= 0)
                 u->pd.device_class = (uint8_t) v;
         return 0;
 }
 
-static int read_descriptors(UsbDevice *u, struct udev_device *d) {
-        _cleanup_free_ char *path = NULL, *raw = NULL;
+static int read_descriptors(UsbDevice *u, struct udev_device *d, int dirfd) {
+        _cleanup_free_ char *raw = NULL;
         UsbDescriptors desc;
         size_t size;
         int r;
 
-        if (asprintf(&path, "%s/descriptors", u->syspath) < 0)
-                return -ENOMEM;
-        r = read_full_file(path, DESCRIPTORS_MAX, &raw, &size);
+        r = read_sysfs_at(dirfd, "descriptors", DESCRIPTORS_MAX, &raw, &size);
         if (r == -ENOENT && u->is_root_hub)
-                return fill_from_sysattrs(u, d);
+                return fill_from_sysattrs(u, dirfd);
         if (r == -ENOENT || r == -EFBIG)
                 return -EBADMSG;
         if (r < 0)
@@ -204,7 +232,7 @@ static int read_descriptors(UsbDevice *u, struct udev_device *d) {
         r = usb_descriptors_parse((const uint8_t *) raw, size, &desc);
         if (r < 0)
                 return r;
-        r = cross_check(d, &desc);
+        r = cross_check(d, dirfd, &desc);
         if (r < 0)
                 return r;
 
@@ -213,11 +241,12 @@ static int read_descriptors(UsbDevice *u, struct udev_device *d) {
         u->pd.device_class = desc.device_class;
         u->pd.device_subclass = desc.device_subclass;
         u->pd.device_protocol = desc.device_protocol;
-        return fill_interfaces(u, d, &desc);
+        return fill_interfaces(u, dirfd, &desc);
 }
 
 int usb_device_new_from_udev(struct udev_device *d, UsbDevice **ret) {
         _cleanup_(usb_device_freep) UsbDevice *u = NULL;
+        _cleanup_close_ int dirfd = -EBADF;
         const char *devtype, *syspath, *sysname;
         int r;
 
@@ -239,26 +268,47 @@ int usb_device_new_from_udev(struct udev_device *d, UsbDevice **ret) {
         u->name = strdup(sysname);
         if (!u->syspath || !u->name)
                 return -ENOMEM;
-        if (strdup_attr(d, "serial", &u->serial) < 0 ||
-            strdup_attr(d, "manufacturer", &u->manufacturer) < 0 ||
-            strdup_attr(d, "product", &u->product_name) < 0)
+        /* Every attribute is read relative to the device's directory, each with one open, one
+         * read and one close: under emulation every system call on the way counts. */
+        dirfd = open(syspath, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_PATH);
+        if (dirfd < 0)
+                return errno == ENOENT ? -ENODEV : -errno;
+        if (dup_attr(dirfd, "serial", &u->serial) < 0)
                 return -ENOMEM;
         u->is_root_hub = strncmp(sysname, "usb", 3) == 0;
 
-        r = read_descriptors(u, d);
+        r = read_descriptors(u, d, dirfd);
         if (r < 0)
                 return r;
         u->is_hub = u->pd.device_class == 0x09;
 
         u->pd.name = u->name;
         u->pd.serial = u->serial;
-        u->pd.manufacturer = u->manufacturer;
-        u->pd.product_name = u->product_name;
-        u->pd.connect_type = read_connect_type(u->syspath);
+        u->pd.connect_type = CONNECT_TYPE_UNKNOWN;
         u->pd.interfaces = u->interfaces;
         u->pd.n_interfaces = u->n_interfaces;
 
         *ret = TAKE_PTR(u);
+        return 0;
+}
+
+int usb_device_read_details(UsbDevice *u) {
+        _cleanup_close_ int dirfd = -EBADF;
+
+        assert(u);
+
+        if (u->have_details)
+                return 0;
+        dirfd = open(u->syspath, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_PATH);
+        if (dirfd >= 0) {
+                if (dup_attr(dirfd, "manufacturer", &u->manufacturer) < 0 ||
+                    dup_attr(dirfd, "product", &u->product_name) < 0)
+                        return -ENOMEM;
+                u->pd.connect_type = read_connect_type(dirfd);
+        }
+        u->pd.manufacturer = u->manufacturer;
+        u->pd.product_name = u->product_name;
+        u->have_details = true;
         return 0;
 }
 

@@ -17,24 +17,32 @@ typedef struct UsbDevice {
         char *descriptors_hash;         /* SHA-256 hex of the raw descriptors */
         bool is_root_hub;
         bool is_hub;
+        bool have_details;              /* manufacturer, product_name, connect type read */
         PolicyInterface *interfaces;
         size_t n_interfaces;
         PolicyDevice pd;                /* points into the fields above */
 } UsbDevice;
 
-/* Reads the identity of a usb_device from its sysfs attributes and raw `descriptors` (which are
- * readable while the device is unauthorized). Returns 0, -ENODEV when d is not a usb_device,
- * -EBADMSG when the descriptors cannot be parsed (the device must then be blocked).
+/* Reads the identity of a usb_device, what a decision needs: its serial and raw `descriptors`
+ * (which are readable while the device is unauthorized). Returns 0, -ENODEV when d is not a
+ * usb_device, -EBADMSG when the descriptors cannot be parsed (the device must then be blocked).
  *
  * Interfaces come from the first configuration (see usb_descriptors_parse()) and are named
  * "<name>:<bConfigurationValue>.<bInterfaceNumber>" ("1-0:1.0" for root hub usb1). An interface
  * whose alternate settings declare further classes has one entry per class, all with the same
  * name: decide an interface with usb_device_interface_decision(), not by its first entry.
  * vendor, product and device class are taken from the descriptors and must agree with the
- * idVendor/idProduct/bDeviceClass attributes (-EBADMSG otherwise). connect_type is read from
- * the `port/connect_type` attribute, CONNECT_TYPE_UNKNOWN when there is none. A root hub
- * without a `descriptors` attribute gets its identity from those attributes alone. */
+ * kernel's PRODUCT/TYPE uevent properties, or without them the idVendor/idProduct/bDeviceClass
+ * attributes (-EBADMSG otherwise). A root hub without a `descriptors` attribute gets its
+ * identity from those attributes alone. The details (names, connect type) are not read yet:
+ * connect_type is CONNECT_TYPE_UNKNOWN until usb_device_read_details(). */
 int usb_device_new_from_udev(struct udev_device *d, UsbDevice **ret);
+
+/* Reads, once, what the records show and a few rules match on: the manufacturer and product
+ * strings and the port's connect type (`port/connect_type`, CONNECT_TYPE_UNKNOWN when there is
+ * none). The agent reads them after its writes unless the policy matches on the connect type.
+ * Returns 0 or -ENOMEM; a device gone meanwhile just has no details. */
+int usb_device_read_details(UsbDevice *u);
 /* Frees u and everything it owns. Accepts NULL; returns NULL. */
 UsbDevice *usb_device_free(UsbDevice *u);
 

@@ -78,6 +78,12 @@ int device_evaluate(Device *dev, const Policy *p, const PolicyContext *ctx) {
                 return 0;
         }
 
+        /* The connect type costs a sysfs read: only when a rule asks for it. */
+        if (policy_needs_connect_type(p)) {
+                r = usb_device_read_details(dev->usb);
+                if (r < 0)
+                        return log_error_errno(r, "%s: cannot read the device's details, blocking: %m", dev->name);
+        }
         r = policy_evaluate(p, &dev->usb->pd, ctx, &d);
         if (r < 0) {
                 log_error_errno(r, "%s: policy evaluation failed, blocking: %m", dev->name);

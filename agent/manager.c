@@ -137,9 +137,19 @@ fail:
         return r;
 }
 
+static void manager_write_state(Manager *m);
+static void manager_notify_status(Manager *m);
+static void manager_state_changed(Manager *m);
+
 Manager *manager_free(Manager *m) {
+        int pending = SD_EVENT_OFF;
+
         if (!m)
                 return NULL;
+        /* What the devices' state became since the loop last went idle is still written. */
+        if (m->state_defer && sd_event_source_get_enabled(m->state_defer, &pending) >= 0 && pending != SD_EVENT_OFF)
+                manager_write_state(m);
+        sd_event_source_disable_unref(m->state_defer);
         sd_event_source_disable_unref(m->monitor_source);
         sd_event_source_disable_unref(m->kmonitor_source);
         sd_event_source_disable_unref(m->inotify_source);
@@ -320,6 +330,9 @@ static void manager_apply_device(Manager *m, Device *dev) {
         if (r < 0)
                 log_error_errno(r, "%s: failed to apply decision '%s': %m", dev->name,
                                 decision_to_string(dev->decision.decision));
+        /* What only the record needs is read after the writes. */
+        if (dev->usb && usb_device_read_details(dev->usb) < 0)
+                log_oom();
 
         audit_log_device(m->audit, dev, m->policy ? policy_get_version(m->policy) : NULL);
 }
@@ -372,10 +385,8 @@ static int on_bind_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 (void) sd_event_source_set_time(s, next);
                 (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         }
-        if (applied) {
-                manager_write_state(m);
-                manager_notify_status(m);
-        }
+        if (applied)
+                manager_state_changed(m);
         return 0;
 }
 
@@ -421,28 +432,46 @@ static void manager_add_device(Manager *m, struct udev_device *d, bool awaiting_
         *tail = dev;
 }
 
+/* Whether the interface d is of mass storage class: its uevent's INTERFACE=class/subclass/protocol
+ * (decimal), else the bInterfaceClass attribute. */
+static bool interface_is_storage(struct udev_device *d) {
+        const char *v = udev_device_get_property_value(d, "INTERFACE");
+
+        if (v)
+                return strtoul(v, NULL, 10) == 8 && v[strspn(v, "0123456789")] == '/';
+        return streq_ptr(udev_device_get_sysattr_value(d, "bInterfaceClass"), "08");
+}
+
 static void manager_process_interface(Manager *m, struct udev_device *d) {
-        struct udev_device *parent;
-        const char *name = udev_device_get_sysname(d);
+        _cleanup_free_ char *parent = NULL;
+        const char *name = udev_device_get_sysname(d), *syspath = udev_device_get_syspath(d), *slash;
         Device *dev = NULL;
         bool allow = false;             /* start from block */
         int r;
 
-        parent = udev_device_get_parent_with_subsystem_devtype(d, "usb", "usb_device");
+        /* An interface's directory is inside its device's: the device is found by its path, with
+         * no sysfs read (reading the device's uevent file waits for the device lock, which an
+         * interface driver's probe, usb-storage's say, holds for many milliseconds). */
+        slash = syspath ? strrchr(syspath, '/') : NULL;
+        if (!slash)
+                return;
+        parent = strndup(syspath, (size_t) (slash - syspath));
+        if (!parent)
+                return (void) log_oom();
+        slash = strrchr(parent, '/');
         /* A root hub's own interface (1-0:1.0) is part of the controller: the hub driver bound to
          * it serves every port. The deny default (interface_authorized_default=0, written by us
          * and by the udev rule on the root hub's "add") can land before the kernel creates this
          * interface, which is then born unauthorized and left without its hub driver: nothing
          * plugged into the controller would ever enumerate. So it is always authorized. */
-        if (parent && strncmp(udev_device_get_sysname(parent), "usb", 3) == 0) {
-                log_debug("%s: interface of root hub %s, authorizing it", name, udev_device_get_sysname(parent));
-                r = enforce_interface(udev_device_get_syspath(d), name, true);
+        if (slash && strncmp(slash + 1, "usb", 3) == 0) {
+                log_debug("%s: interface of root hub %s, authorizing it", name, slash + 1);
+                r = enforce_interface(syspath, name, true);
                 if (r < 0)
                         log_error_errno(r, "%s: failed to authorize the root hub's interface: %m", name);
                 return;
         }
-        if (parent)
-                dev = manager_find_device(m, udev_device_get_syspath(parent), NULL);
+        dev = manager_find_device(m, parent, NULL);
         if (!dev)
                 log_debug("%s: interface of an unknown device, keeping it blocked", name);
         else if (dev->decision.decision != DECISION_ALLOW)
@@ -459,12 +488,12 @@ static void manager_process_interface(Manager *m, struct udev_device *d) {
         }
         log_debug("%s: interface %s", name, allow ? "allowed" : "blocked");
 
-        r = enforce_interface(udev_device_get_syspath(d), name, allow);
+        r = enforce_interface(syspath, name, allow);
         if (r < 0)
                 log_error_errno(r, "%s: failed to apply the interface decision: %m", name);
-        else if (allow && streq_ptr(udev_device_get_sysattr_value(d, "bInterfaceClass"), "08"))
+        else if (allow && interface_is_storage(d))
                 /* Mass storage: its disk must now appear, and pass the media check. */
-                media_gate_expect_disk(m->media, dev, udev_device_get_syspath(d));
+                media_gate_expect_disk(m->media, dev, syspath);
 }
 
 /* Whether a driver is bound to the device now (sysfs "driver" link). */
@@ -531,8 +560,7 @@ void manager_process_uevent(Manager *m, struct udev_device *d, bool from_kernel)
         else
                 return;         /* change, unbind: nothing to decide */
 
-        manager_write_state(m);
-        manager_notify_status(m);
+        manager_state_changed(m);
 }
 
 static int on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -563,6 +591,36 @@ static char *policy_error_format(const PolicyError *e, int r) {
         else
                 r = asprintf(&s, "%s", e->message[0] ? e->message : strerror(-r));
         return r < 0 ? NULL : s;
+}
+
+static int on_state_defer(sd_event_source *s, void *userdata) {
+        Manager *m = ASSERT_PTR(userdata);
+
+        manager_write_state(m);
+        manager_notify_status(m);
+        return 0;
+}
+
+/* The devices changed: state.json and the service manager's STATUS= are brought up to date once
+ * the loop has nothing more important to do. A burst of uevents (a stick's removal makes a dozen)
+ * is then written once, after every authorized write of the burst, not once per uevent. The
+ * records (audit.c) are not deferred: each is written when its decision is applied. */
+static void manager_state_changed(Manager *m) {
+        int r;
+
+        if (m->state_defer)
+                r = sd_event_source_set_enabled(m->state_defer, SD_EVENT_ONESHOT);
+        else {
+                r = sd_event_add_defer(m->event, &m->state_defer, on_state_defer, m);
+                if (r >= 0)
+                        r = sd_event_source_set_priority(m->state_defer, SD_EVENT_PRIORITY_IDLE);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->state_defer, SD_EVENT_ONESHOT);
+        }
+        if (r < 0) {
+                log_debug_errno(r, "Cannot defer the state update, writing it now: %m");
+                on_state_defer(NULL, m);
+        }
 }
 
 /* Re-evaluates every present device after a policy change; enforces only what changed. */

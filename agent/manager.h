@@ -22,6 +22,7 @@ typedef struct Manager {
         sd_event_source *inotify_source;
         sd_event_source *reload_timer;
         sd_event_source *bind_timer;    /* devices whose "bind" does not come (manager.c) */
+        sd_event_source *state_defer;   /* state.json and STATUS= once the loop is idle */
 
         struct udev *udev;
         struct udev_monitor *monitor;           /* udevd's events: block (and usb with DeviceEvents=udev) */

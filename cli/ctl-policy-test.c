@@ -250,6 +250,8 @@ int verb_policy_test(int argc, char *argv[]) {
                 return r;
 
         r = usb_device_new_from_udev(dev, &u);
+        if (r >= 0 && usb_device_read_details(u) < 0)
+                r = -ENOMEM;
         if (r == -ENODEV)
                 return log_error_errno(r, _("'%s' is not a USB device."), arg_device);
         if (r < 0 && r != -EBADMSG)

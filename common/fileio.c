@@ -2,7 +2,9 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "macro.h"
@@ -122,6 +124,63 @@ int read_one_line_file(const char *path, char **ret) {
         while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
                 buf[--n] = 0;
         *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+int read_sysfs_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0, alloc = 0;
+
+        assert(name);
+        assert(ret);
+
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        for (;;) {
+                ssize_t n;
+
+                if (alloc - size < 4096 + 1) {
+                        size_t na = alloc ? alloc * 2 : 4096 + 1;
+                        char *nb;
+
+                        if (size > max)
+                                return -EFBIG;
+                        nb = realloc(buf, na);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                        alloc = na;
+                }
+                n = read(fd, buf + size, 4096);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                size += (size_t) n;
+                if (size > max)
+                        return -EFBIG;
+                if (n < 4096)
+                        break;          /* sysfs hands out up to a page per read: this was the end */
+        }
+        buf[size] = 0;
+        *ret = TAKE_PTR(buf);
+        if (ret_size)
+                *ret_size = size;
+        return 0;
+}
+
+int read_sysattr_at(int dirfd, const char *name, char **ret) {
+        size_t n;
+        int r;
+
+        r = read_sysfs_at(dirfd, name, 4096, ret, &n);
+        if (r < 0)
+                return r;
+        while (n > 0 && ((*ret)[n - 1] == '\n' || (*ret)[n - 1] == '\r'))
+                (*ret)[--n] = 0;
         return 0;
 }
 

@@ -7,6 +7,15 @@
 /* Reads a whole file (at most max bytes; -EFBIG beyond) into a NUL-terminated buffer. */
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size);
 
+/* Reads a sysfs file below dirfd (at most max bytes; -EFBIG beyond) into a NUL-terminated buffer
+ * with one open, as few reads as it takes and one close: sysfs hands out up to a page per read,
+ * so a shorter read is the end (no fstat, no read returning 0). */
+int read_sysfs_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_size);
+
+/* Reads a sysfs attribute (text of at most a page) below dirfd with read_sysfs_at() and strips
+ * the trailing newline. Returns -ENOENT when absent, -EFBIG for more than a page. */
+int read_sysattr_at(int dirfd, const char *name, char **ret);
+
 /* Writes data to path atomically: a temporary file in the same directory, fsync, rename.
  * mode is the new file's mode. */
 int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode);

@@ -521,6 +521,13 @@ bool policy_get_hide_serials(const Policy *p) {
         return !p || p->hide_serials;
 }
 
+bool policy_needs_connect_type(const Policy *p) {
+        for (size_t i = 0; p && i < p->n_rules; i++)
+                if (p->rules[i]->connect_types != 0)
+                        return true;
+        return false;
+}
+
 size_t policy_get_n_rules(const Policy *p) {
         return p ? p->n_rules : 0;
 }

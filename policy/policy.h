@@ -152,6 +152,8 @@ const char *policy_get_name(const Policy *p);          /* "" when unset */
 const char *policy_get_version(const Policy *p);       /* "VERSION@DIGEST" */
 bool policy_get_audit_only(const Policy *p);
 bool policy_get_hide_serials(const Policy *p);
+/* Whether a rule matches on the port's connect type: only then must a device's be read first. */
+bool policy_needs_connect_type(const Policy *p);
 size_t policy_get_n_rules(const Policy *p);
 size_t policy_get_n_media(const Policy *p);
 const PolicyRule *policy_get_rule(const Policy *p, size_t i);

@@ -623,6 +623,84 @@ static int test_flapping(Rig *r) {
         return 0;
 }
 
+/* The port's connect type is read before deciding only when a rule matches on it; here one does,
+ * and the same unregistered stick is allowed on a hardwired port and blocked on a hotplug one. */
+#define POLICY_FIXED_READERS \
+        "rules:\n" \
+        "  - id: built-in-readers\n" \
+        "    match:\n" \
+        "      connect-type: [hardwired]\n" \
+        "      interfaces:\n" \
+        "        only: [storage]\n" \
+        "    action: allow\n"
+
+static char *stick_on_port(Rig *r, const char *name, const char *connect_type) {
+        Descriptors d;
+        char *dev, *port, *file;
+
+        stick(&d, 0x0781, 0x5581);
+        dev = rig_add_device(r, name, NULL, "NOTREGISTERED", &d);
+        if (!dev)
+                return NULL;
+        port = g_build_filename(umockdev_testbed_get_root_dir(r->tb), dev, "port", NULL);
+        file = g_build_filename(port, "connect_type", NULL);
+        if (g_mkdir_with_parents(port, 0755) < 0 || !g_file_set_contents(file, connect_type, -1, NULL))
+                g_clear_pointer(&dev, g_free);
+        g_free(file);
+        g_free(port);
+        return dev;
+}
+
+static int test_connect_type_rule(Rig *r) {
+        char *fixed, *loose, obj[16384];
+
+        CHECK(rig_write_policy(r, "10-base.yaml", POLICY_FIXED_READERS) == 0, "policy");
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        fixed = stick_on_port(r, "1-4", "hardwired\n");
+        loose = stick_on_port(r, "1-5", "hotplug\n");
+        CHECK(fixed && loose, "devices");
+        rig_uevent(r, fixed, "add");
+        rig_uevent(r, loose, "add");
+        CHECK(rig_wait_attr(fixed, "authorized", "1"), "stick on a hardwired port not authorized");
+        CHECK(rig_wait_decision(r, "1-5", "block"), "stick on a hotplug port not blocked");
+        CHECK(strcmp(rig_attr(loose, "authorized"), "0") == 0, "hotplug stick authorized");
+        CHECK(rig_state_device(r, "1-4", obj, sizeof(obj)), "state");
+        CHECK(strcmp(json_field(obj, "rule") ?: "", "built-in-readers") == 0, "rule");
+        /* the details read after the writes are in the record */
+        CHECK(strcmp(json_field(obj, "manufacturer") ?: "", "Test Vendor") == 0, "manufacturer: %s", obj);
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        g_free(fixed);
+        g_free(loose);
+        return 0;
+}
+
+/* The kernel's uevent names the vendor and product (PRODUCT=); descriptors that disagree with it
+ * mean a lying sysfs: the device is blocked as unreadable. */
+static int test_uevent_identity_mismatch(Rig *r) {
+        Descriptors d;
+        char *dev, *control, obj[16384];
+
+        CHECK(write_default_policy(r) == 0, "policy");
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        stick(&d, 0x0781, 0x5581);
+        dev = rig_add_device(r, "1-2", NULL, "REG0001", &d);
+        control = rig_add_device(r, "1-3", NULL, "REG0001", &d);
+        CHECK(dev && control, "devices");
+        umockdev_testbed_set_property(r->tb, dev, "PRODUCT", "dead/beef/100");
+        rig_uevent(r, dev, "add");
+        /* uevents are handled in order: once the control stick is decided, so is 1-2 */
+        rig_uevent(r, control, "add");
+        CHECK(rig_wait_decision(r, "1-3", "allow"), "the same stick with its true PRODUCT not allowed");
+        CHECK(strcmp(rig_attr(dev, "authorized"), "0") == 0, "authorized is '%s'", rig_attr(dev, "authorized"));
+        CHECK(rig_state_device(r, "1-2", obj, sizeof(obj)), "state");
+        CHECK(strcmp(json_field(obj, "decision") ?: "", "block") == 0, "decision: %s", obj);
+        CHECK(strcmp(json_field(obj, "reason") ?: "", "identity-unreadable") == 0, "reason: %s", obj);
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        g_free(control);
+        g_free(dev);
+        return 0;
+}
+
 static const struct {
         const char *name;
         int (*run)(Rig *r);
@@ -643,6 +721,8 @@ static const struct {
         { "root-hub-defaults",            test_root_hub_defaults },
         { "reject-writes-remove",         test_reject },
         { "flapping-device-rate-limited", test_flapping },
+        { "connect-type-rule",            test_connect_type_rule },
+        { "uevent-identity-mismatch",     test_uevent_identity_mismatch },
 };
 
 int main(int argc, char *argv[]) {
