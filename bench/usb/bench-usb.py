@@ -60,12 +60,41 @@ mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; cd /sys/kernel/tracing &
 echo 16384 > buffer_size_kb &&
 echo 'p:mamori/uevent bus_probe_device name=+0(+0(%di)):string' >> kprobe_events &&
 echo 'p:mamori/authw authorized_store name=+0(+0(%di)):string' >> kprobe_events &&
-echo 1 > events/mamori/enable && echo 1 > events/printk/console/enable && echo > trace
+echo 1 > events/mamori/enable && echo 1 > events/printk/console/enable && echo > trace &&
+mkdir instances/disk && echo 'name ~ "sd*"' > instances/disk/events/mamori/uevent/filter &&
+echo 1 > instances/disk/events/mamori/uevent/enable
 """
+# Waits for the next disk without polling: a trace instance that records only the disks'
+# bus_probe_device(), read line by line. The waiter is started right after the plug, tens of
+# milliseconds before the device enumerates, and then sleeps in read() until the disk is there:
+# no process forks or runs in the guest while the daemon decides (a polling loop there would).
+WAIT_DISK = "timeout 30 head -n 1 /sys/kernel/tracing/instances/disk/trace_pipe"
 TLINE = re.compile(r"\s(\d+\.\d+): (uevent|authw|console|sys_recvmsg) ?(.*)$")
 USB_DEVICE = re.compile(r'name="(\d+-[\d.]+)"')
 DISK = re.compile(r'name="sd[a-z]+"')
 USABLE = re.compile(r"usb (\d+-[\d.]+): authorized to connect")
+# Before each plug the guest is left to settle, so that a plug is timed on its own and not
+# behind the previous stick's removal: no USB device but the root hubs, udevd's queue empty,
+# the daemon's netlink sockets drained, all its threads asleep, and no child of it running.
+QUIESCE = r"""
+pid=$(cat /tmp/daemon.pid)
+udevadm settle -t 30
+end=$(( $(cut -d. -f1 /proc/uptime) + 30 ))
+while :; do
+    busy=
+    ls /sys/bus/usb/devices | grep -qE '^[0-9]+-[0-9.]+$' && busy="a USB device"
+    for f in /proc/$pid/task/*/stat; do
+        read -r l < "$f"; case ${l##*) } in S*) ;; *) busy="the daemon running";; esac
+    done
+    [ -z "$(cat /proc/$pid/task/*/children)" ] || busy="a child of the daemon"
+    socks=" $(ls -l /proc/$pid/fd | sed -n 's/.*socket:\[\([0-9]*\)\]$/\1/p' | tr '\n' ' ') "
+    awk -v s="$socks" 'NR > 1 && index(s, " " $10 " ") && $5 != 0 { exit 1 }' /proc/net/netlink ||
+        busy="uevents queued for the daemon"
+    [ -z "$busy" ] && exit 0
+    [ "$(cut -d. -f1 /proc/uptime)" -lt $end ] || { echo "still busy: $busy"; exit 1; }
+    usleep 2000
+done
+"""
 
 
 def percentile(xs, p):
@@ -73,7 +102,7 @@ def percentile(xs, p):
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 
-def run_daemon(ctx, vt, name, plugs):
+def run_daemon(ctx, vt, name, plugs, back_to_back=False):
     # USBGuard authorizes whole devices: it needs the kernel's interface default (1), which
     # mamori's udev rule turns off, so that rule is only installed for mamorid.
     # loglevel=1: the kernel's messages go to the trace buffer, not synchronously to the
@@ -93,16 +122,21 @@ def run_daemon(ctx, vt, name, plugs):
             raise RuntimeError(f"{name} did not authorize the warm-up stick:\n" +
                                vm.out("cat /tmp/daemon.log; true"))
         vm.unplug("w", storage=True)
+        vm.run("echo > /sys/kernel/tracing/instances/disk/trace")   # the warm-up stick's disk
         vm.run("cd /sys/kernel/tracing && f=$(for t in $(ls /proc/$(cat /tmp/daemon.pid)/task); do "
                "printf 'common_pid == %s || ' $t; done) && echo \"${f% || }\" > events/syscalls/sys_exit_recvmsg/filter "
                "&& echo 1 > events/syscalls/sys_exit_recvmsg/enable")
         cpu0 = vm.out("cut -d' ' -f14,15 /proc/$(cat /tmp/daemon.pid)/stat").split()
         for i in range(plugs):
             vm.plug_storage(f"s{i}", os.path.join(ctx.img, "luks2.img"), serial="REG0001")
-            if not vm.wait_until("[ -n \"$(ls /sys/block | grep '^sd')\" ]", 30):
+            if vm.run(WAIT_DISK, timeout=60, check=False)[0] != 0:
                 raise RuntimeError(f"{name}: plug {i} never got its disk")
             vm.unplug(f"s{i}", storage=True)
             vm.wait_until("[ -z \"$(ls /sys/block | grep '^sd')\" ]", 30)
+            if not back_to_back:
+                rc, out = vm.run(QUIESCE, timeout=90, check=False)
+                if rc != 0:
+                    raise RuntimeError(f"{name}: the guest did not settle after plug {i}: {out}")
         cpu1 = vm.out("cut -d' ' -f14,15 /proc/$(cat /tmp/daemon.pid)/stat").split()
         hwm = vm.out("grep VmHWM /proc/$(cat /tmp/daemon.pid)/status | tr -s ' ' | cut -d' ' -f2")
         hz = 100
@@ -152,7 +186,7 @@ def run_daemon(ctx, vt, name, plugs):
     def stats(xs):
         return {"p50": round(statistics.median(xs), 2), "p99": round(percentile(xs, 99), 2),
                 "max": round(max(xs), 2)}
-    return {"daemon": name, "plugs": len(to_write),
+    return {"daemon": name, "mode": "back-to-back" if back_to_back else "settled", "plugs": len(to_write),
             "event_in_hand_to_write_ms": stats(own), "uevent_to_write_ms": stats(to_write), "uevent_to_configured_ms": stats(to_usable),
             "uevent_to_disk_ms": stats(to_disk),
             "cpu_s_during_plugs": cpu_s, "peak_rss_kib": int(hwm)}
@@ -163,6 +197,9 @@ def main():
     p.add_argument("--source", required=True)
     p.add_argument("--build", required=True)
     p.add_argument("--plugs", type=int, default=60)
+    p.add_argument("--back-to-back", action="store_true",
+                   help="plug the next stick as soon as the last one's disk is gone, without "
+                   "waiting for the guest and the daemon to settle")
     p.add_argument("daemons", nargs="*", default=list(DAEMONS))
     args = p.parse_args()
     sys.path.insert(0, os.path.join(args.source, "tests", "vm"))
@@ -172,7 +209,7 @@ def main():
     ctx = vt.Ctx(args, assets, kcache)
     ctx.extra_bins = ["/usr/sbin/usbguard-daemon"]
     for d in args.daemons:
-        print(json.dumps(run_daemon(ctx, vt, d, args.plugs)), flush=True)
+        print(json.dumps(run_daemon(ctx, vt, d, args.plugs, args.back_to_back)), flush=True)
 
 
 if __name__ == "__main__":
