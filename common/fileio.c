@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,31 +10,18 @@
 #include "fileio.h"
 #include "macro.h"
 
-int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = -EBADF;
+/* Reads fd to its end into a NUL-terminated buffer of at least alloc bytes (0: grown as needed).
+ * sysfs: a read of less than a page is the end (sysfs hands out up to a page per read), so no
+ * last read returning 0 is needed. */
+static int read_fd_full(int fd, size_t max, size_t alloc, bool sysfs, char **ret, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
-        size_t size = 0, alloc = 0;
-        struct stat st;
+        size_t size = 0;
 
-        assert(path);
-        assert(ret);
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        /* A regular file: one buffer of its size (and a page more, so reaching its end needs no
-         * second one); a file that grows meanwhile is still read to its end. */
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (S_ISREG(st.st_mode)) {
-                if ((uint64_t) st.st_size > max)
-                        return -EFBIG;
-                alloc = (size_t) st.st_size + 4096 + 1;
+        if (alloc > 0) {
                 buf = malloc(alloc);
                 if (!buf)
                         return -ENOMEM;
         }
-
         for (;;) {
                 ssize_t n;
 
@@ -55,22 +43,40 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size) {
                                 continue;
                         return -errno;
                 }
-                if (n == 0)
-                        break;
                 size += (size_t) n;
                 if (size > max)
                         return -EFBIG;
-        }
-        if (!buf) {
-                buf = malloc(1);
-                if (!buf)
-                        return -ENOMEM;
+                if (n == 0 || (sysfs && n < 4096))
+                        break;
         }
         buf[size] = 0;
         *ret = TAKE_PTR(buf);
         if (ret_size)
                 *ret_size = size;
         return 0;
+}
+
+int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = -EBADF;
+        size_t alloc = 0;
+        struct stat st;
+
+        assert(path);
+        assert(ret);
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        /* A regular file: one buffer of its size (and a page more, so reaching its end needs no
+         * second one); a file that grows meanwhile is still read to its end. */
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISREG(st.st_mode)) {
+                if ((uint64_t) st.st_size > max)
+                        return -EFBIG;
+                alloc = (size_t) st.st_size + 4096 + 1;
+        }
+        return read_fd_full(fd, max, alloc, false, ret, ret_size);
 }
 
 int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode) {
@@ -129,8 +135,6 @@ int read_one_line_file(const char *path, char **ret) {
 
 int read_sysfs_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_size) {
         _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, alloc = 0;
 
         assert(name);
         assert(ret);
@@ -138,38 +142,7 @@ int read_sysfs_at(int dirfd, const char *name, size_t max, char **ret, size_t *r
         fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
-        for (;;) {
-                ssize_t n;
-
-                if (alloc - size < 4096 + 1) {
-                        size_t na = alloc ? alloc * 2 : 4096 + 1;
-                        char *nb;
-
-                        if (size > max)
-                                return -EFBIG;
-                        nb = realloc(buf, na);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                        alloc = na;
-                }
-                n = read(fd, buf + size, 4096);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                size += (size_t) n;
-                if (size > max)
-                        return -EFBIG;
-                if (n < 4096)
-                        break;          /* sysfs hands out up to a page per read: this was the end */
-        }
-        buf[size] = 0;
-        *ret = TAKE_PTR(buf);
-        if (ret_size)
-                *ret_size = size;
-        return 0;
+        return read_fd_full(fd, max, 8192, true, ret, ret_size);
 }
 
 int read_sysattr_at(int dirfd, const char *name, char **ret) {
