@@ -636,13 +636,15 @@ static int test_flapping(Rig *r) {
 
 static char *stick_on_port(Rig *r, const char *name, const char *connect_type) {
         Descriptors d;
-        char *dev, *port, *file;
+        char *dev, *root, *port, *file;
 
         stick(&d, 0x0781, 0x5581);
         dev = rig_add_device(r, name, NULL, "NOTREGISTERED", &d);
         if (!dev)
                 return NULL;
-        port = g_build_filename(umockdev_testbed_get_root_dir(r->tb), dev, "port", NULL);
+        root = umockdev_testbed_get_root_dir(r->tb);
+        port = g_build_filename(root, dev, "port", NULL);
+        g_free(root);
         file = g_build_filename(port, "connect_type", NULL);
         if (g_mkdir_with_parents(port, 0755) < 0 || !g_file_set_contents(file, connect_type, -1, NULL))
                 g_clear_pointer(&dev, g_free);
