@@ -31,9 +31,10 @@ static int node_items(const PolicyNode *v, const char *key, bool allow_empty, co
         return 0;
 }
 
-/* Collects the scalars of a value-or-list into a NULL-terminated array of copies. */
-static int parse_strv(const PolicyNode *v, const char *key, bool allow_empty, char ***ret, size_t *ret_n,
-                      PolicyError *reterr) {
+/* Collects the scalars of a value-or-list into a NULL-terminated array of copies: in arena when
+ * one is given (media: nothing to free), else on the heap, replacing and freeing *ret. */
+static int parse_strv(PolicyArena **arena, const PolicyNode *v, const char *key, bool allow_empty, char ***ret,
+                      size_t *ret_n, PolicyError *reterr) {
         PolicyNode *const *items;
         const PolicyNode *single;
         size_t n;
@@ -43,50 +44,29 @@ static int parse_strv(const PolicyNode *v, const char *key, bool allow_empty, ch
         r = node_items(v, key, allow_empty, &single, &items, &n, reterr);
         if (r < 0)
                 return r;
-        l = calloc(n + 1, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                r = policy_node_dup_string(items[i], key, &l[i], reterr);
-                if (r < 0) {
-                        policy_strv_free(l);
-                        return r;
-                }
-        }
-        policy_strv_free(*ret);
-        *ret = l;
-        if (ret_n)
-                *ret_n = n;
-        return 0;
-}
-
-/* parse_strv() for media: the array and the strings live in the policy's media arena. */
-static int parse_arena_strv(PolicyArena **arena, const PolicyNode *v, const char *key, bool allow_empty,
-                            char ***ret, size_t *ret_n, PolicyError *reterr) {
-        PolicyNode *const *items;
-        const PolicyNode *single;
-        size_t n;
-        char **l;
-        int r;
-
-        r = node_items(v, key, allow_empty, &single, &items, &n, reterr);
-        if (r < 0)
-                return r;
-        l = policy_arena_alloc(arena, (n + 1) * sizeof(char *));
+        l = arena ? policy_arena_alloc(arena, (n + 1) * sizeof(char *)) : calloc(n + 1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 const char *s;
 
                 r = policy_node_get_string(items[i], key, &s, reterr);
-                if (r < 0)
+                if (r >= 0) {
+                        l[i] = arena ? policy_arena_strndup(arena, s, items[i]->length) : strndup(s, items[i]->length);
+                        if (!l[i])
+                                r = -ENOMEM;
+                }
+                if (r < 0) {
+                        if (!arena)
+                                policy_strv_free(l);
                         return r;
-                l[i] = policy_arena_strndup(arena, s, items[i]->length);
-                if (!l[i])
-                        return -ENOMEM;
+                }
         }
+        if (!arena)
+                policy_strv_free(*ret);
         *ret = l;
-        *ret_n = n;
+        if (ret_n)
+                *ret_n = n;
         return 0;
 }
 
@@ -251,7 +231,7 @@ static int rule_clause(const PolicyNode *k, const PolicyNode *v, void *userdata,
 
 static int rule_requirements(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
         RuleParse *rp = userdata;
-        return parse_strv(v, "requirements", true, &rp->rule->requirements, NULL, reterr);
+        return parse_strv(NULL, v, "requirements", true, &rp->rule->requirements, NULL, reterr);
 }
 
 static int match_vendor(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
@@ -266,7 +246,7 @@ static int match_product(const PolicyNode *k, const PolicyNode *v, void *userdat
 
 static int match_serial(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
         RuleParse *rp = userdata;
-        return parse_strv(v, "serial", false, &rp->rule->serials, &rp->rule->n_serials, reterr);
+        return parse_strv(NULL, v, "serial", false, &rp->rule->serials, &rp->rule->n_serials, reterr);
 }
 
 static int match_device_class(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
@@ -312,7 +292,7 @@ static int match_port(const PolicyNode *k, const PolicyNode *v, void *userdata, 
         RuleParse *rp = userdata;
         int r;
 
-        r = parse_strv(v, "port", false, &rp->rule->ports, &rp->rule->n_ports, reterr);
+        r = parse_strv(NULL, v, "port", false, &rp->rule->ports, &rp->rule->n_ports, reterr);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < rp->rule->n_ports; i++)
@@ -327,7 +307,7 @@ static int match_connect_type(const PolicyNode *k, const PolicyNode *v, void *us
         size_t n = 0;
         int r;
 
-        r = parse_strv(v, "connect-type", false, &l, &n, reterr);
+        r = parse_strv(NULL, v, "connect-type", false, &l, &n, reterr);
         if (r < 0)
                 return r;
         rp->rule->connect_types = 0;
@@ -617,7 +597,7 @@ static int medium_luks_uuids(const PolicyNode *k, const PolicyNode *v, void *use
         size_t n = 0;
         int r;
 
-        r = parse_arena_strv(&mp->policy->media_arena, v, "luks-uuids", true, &m->luks_uuids, &n, reterr);
+        r = parse_strv(&mp->policy->media_arena, v, "luks-uuids", true, &m->luks_uuids, &n, reterr);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
@@ -664,7 +644,7 @@ static int medium_hosts(const PolicyNode *k, const PolicyNode *v, void *userdata
         size_t n = 0;
         int r;
 
-        r = parse_arena_strv(&mp->policy->media_arena, v, "hosts", false, &m->hosts, &n, reterr);
+        r = parse_strv(&mp->policy->media_arena, v, "hosts", false, &m->hosts, &n, reterr);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++)
