@@ -525,12 +525,48 @@ bool policy_node_equal(const PolicyNode *a, const PolicyNode *b) {
         return true;
 }
 
-/* Checks the raw bytes, then builds the node tree from libyaml events (see policy-internal.h). */
-int policy_tree_parse_stream(const char *file, const char *data, size_t size, PolicyTreeItemHandler handler,
-                             void *userdata, PolicyTree **ret, PolicyError *reterr) {
-        _cleanup_(policy_tree_freep) PolicyTree *t = NULL;
+/* Feeds the builder libyaml's events for data. */
+static int read_libyaml(Builder *b, const char *data, size_t size, PolicyError *reterr) {
         _cleanup_(yaml_parser_deletep) yaml_parser_t *pp = NULL;
         yaml_parser_t parser;
+        int r = 0;
+
+        if (!yaml_parser_initialize(&parser))
+                return -ENOMEM;
+        pp = &parser;
+        yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+        yaml_parser_set_input_string(&parser, (const unsigned char *) data, size);
+
+        for (bool done = false; !done;) {
+                yaml_event_t e;
+
+                if (!yaml_parser_parse(&parser, &e)) {
+                        if (parser.error == YAML_MEMORY_ERROR)
+                                return -ENOMEM;
+                        return policy_error_set(reterr, -EBADMSG, b->file,
+                                                (unsigned) parser.problem_mark.line + 1,
+                                                (unsigned) parser.problem_mark.column + 1,
+                                                "YAML syntax error: %s", parser.problem ?: "unknown problem");
+                }
+                done = e.type == YAML_STREAM_END_EVENT;
+                r = builder_event(b, &e, reterr);
+                yaml_event_delete(&e);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* The fast reader (policy-fastscan.c): gives up without a message on anything it does not take. */
+static int read_fast(Builder *b, const char *data, size_t size, PolicyError *reterr) {
+        return policy_fastscan(b, data, size);
+}
+
+/* Checks the raw bytes, then builds the node tree with reader. */
+static int tree_parse(int (*reader)(Builder *b, const char *data, size_t size, PolicyError *reterr),
+                      const char *file, const char *data, size_t size, PolicyTreeItemHandler handler,
+                      void *userdata, PolicyTree **ret, PolicyError *reterr) {
+        _cleanup_(policy_tree_freep) PolicyTree *t = NULL;
         Builder b = { .file = file, .handler = handler, .userdata = userdata };
         int r;
 
@@ -541,38 +577,11 @@ int policy_tree_parse_stream(const char *file, const char *data, size_t size, Po
         r = buffer_check(file, data, size, reterr);
         if (r < 0)
                 return r;
-
         t = calloc(1, sizeof(PolicyTree));
         if (!t)
                 return -ENOMEM;
         b.tree = t;
-
-        if (!yaml_parser_initialize(&parser))
-                return -ENOMEM;
-        pp = &parser;
-        yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
-        yaml_parser_set_input_string(&parser, (const unsigned char *) (data ?: ""), size);
-
-        for (bool done = false; !done;) {
-                yaml_event_t e;
-
-                if (!yaml_parser_parse(&parser, &e)) {
-                        if (parser.error == YAML_MEMORY_ERROR)
-                                r = -ENOMEM;
-                        else
-                                r = policy_error_set(reterr, -EBADMSG, file,
-                                                     (unsigned) parser.problem_mark.line + 1,
-                                                     (unsigned) parser.problem_mark.column + 1,
-                                                     "YAML syntax error: %s",
-                                                     parser.problem ?: "unknown problem");
-                        break;
-                }
-                done = e.type == YAML_STREAM_END_EVENT;
-                r = builder_event(&b, &e, reterr);
-                yaml_event_delete(&e);
-                if (r < 0)
-                        break;
-        }
+        r = reader(&b, data ?: "", size, reterr);
         for (size_t i = 0; i < ELEMENTSOF(b.stack); i++)
                 free(b.stack[i].items);
         if (r < 0)
@@ -584,31 +593,16 @@ int policy_tree_parse_stream(const char *file, const char *data, size_t size, Po
         return 0;
 }
 
-/* The fast reader alone (policy-fastscan.c); any error is returned without a message. */
+/* libyaml's events (see policy-internal.h). */
+int policy_tree_parse_stream(const char *file, const char *data, size_t size, PolicyTreeItemHandler handler,
+                             void *userdata, PolicyTree **ret, PolicyError *reterr) {
+        return tree_parse(read_libyaml, file, data, size, handler, userdata, ret, reterr);
+}
+
+/* The fast reader alone; any error is returned without a message. */
 int policy_tree_parse_fast(const char *file, const char *data, size_t size, PolicyTreeItemHandler handler,
                            void *userdata, PolicyTree **ret) {
-        _cleanup_(policy_tree_freep) PolicyTree *t = NULL;
-        Builder b = { .file = file, .handler = handler, .userdata = userdata };
-        int r;
-
-        assert(file);
-        assert(data || size == 0);
-        assert(ret);
-
-        r = buffer_check(file, data, size, NULL);
-        if (r < 0)
-                return r;
-        t = calloc(1, sizeof(PolicyTree));
-        if (!t)
-                return -ENOMEM;
-        b.tree = t;
-        r = policy_fastscan(&b, data ?: "", size);
-        for (size_t i = 0; i < ELEMENTSOF(b.stack); i++)
-                free(b.stack[i].items);
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(t);
-        return 0;
+        return tree_parse(read_fast, file, data, size, handler, userdata, ret, NULL);
 }
 
 /* The whole tree (no item handler): the fast reader, or libyaml for what it does not take. */
