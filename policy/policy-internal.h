@@ -258,6 +258,7 @@ struct Policy {
         char *version_label;
         bool audit_only;
         bool hide_serials;
+        bool needs_connect_type;        /* a rule matches on connect-type; set by policy_finish() */
 
         PolicyRule **rules;
         size_t n_rules;

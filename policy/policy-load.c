@@ -393,6 +393,8 @@ int policy_finish(Policy *p, PolicyError *reterr) {
         r = build_version(p);
         if (r < 0)
                 return r;
+        for (size_t i = 0; i < p->n_rules; i++)
+                p->needs_connect_type = p->needs_connect_type || p->rules[i]->connect_types != 0;
         p->finished = true;
         if (p->n_rules == 0)
                 return policy_error_set(reterr, -ENODATA, p->n_files > 0 ? p->files[0] : "", 0, 0,
@@ -522,10 +524,7 @@ bool policy_get_hide_serials(const Policy *p) {
 }
 
 bool policy_needs_connect_type(const Policy *p) {
-        for (size_t i = 0; p && i < p->n_rules; i++)
-                if (p->rules[i]->connect_types != 0)
-                        return true;
-        return false;
+        return p && p->needs_connect_type;
 }
 
 size_t policy_get_n_rules(const Policy *p) {
