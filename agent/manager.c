@@ -540,11 +540,11 @@ void manager_process_uevent(Manager *m, struct udev_device *d, bool from_kernel)
          * decision applied on "bind" (the probe is done), or at once when the probe already
          * finished. udevd sends its "add" after the probe. */
         if (streq(action, "add")) {
-                if (from_kernel && !driver_bound(d)) {
-                        manager_add_device(m, d, true);
-                        return;
-                }
-                manager_add_device(m, d, false);
+                bool awaiting_bind = from_kernel && !driver_bound(d);
+
+                manager_add_device(m, d, awaiting_bind);
+                if (awaiting_bind)
+                        return;         /* nothing applied, nothing to show yet */
         } else if (streq(action, "bind")) {
                 Device *dev = manager_find_device(m, udev_device_get_syspath(d), NULL);
 
