@@ -407,7 +407,20 @@ static void manager_arm_bind_timer(Manager *m, uint64_t when) {
                 log_warning_errno(r, "Cannot time the wait for a driver bind, ignoring: %m");
 }
 
-static void manager_add_device(Manager *m, struct udev_device *d, bool awaiting_bind) {
+/* Whether a driver is bound to the device now (sysfs "driver" link). */
+static bool driver_bound(const char *syspath) {
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof path, "%s/driver", syspath);
+        return access(path, F_OK) >= 0;
+}
+
+/* Tracks, evaluates and (unless it awaits its driver probe) enforces a device. With
+ * probe_pending (the kernel's "add"), the decision waits for the kernel's "bind" if no driver is
+ * bound once the identity is read, not before: a probe that started meanwhile, while this
+ * daemon ran on another CPU, need not be waited for (a write during the probe waits for its
+ * end in the kernel, as the serial read does). Returns whether the device awaits its bind. */
+static bool manager_add_device(Manager *m, struct udev_device *d, bool probe_pending) {
         Device *dev = NULL, **tail;
         int r;
 
@@ -419,17 +432,18 @@ static void manager_add_device(Manager *m, struct udev_device *d, bool awaiting_
                 /* Out of memory: the device stays unauthorized (the kernel default). */
                 log_error_errno(r, "%s: cannot track device, it stays blocked: %m",
                                 udev_device_get_sysname(d));
-                return;
+                return false;
         }
         dev->seq = ++m->device_seq;
-        dev->awaiting_bind = awaiting_bind;
-        if (awaiting_bind && sd_event_now(m->event, CLOCK_MONOTONIC, &dev->added_usec) >= 0)
+        dev->awaiting_bind = probe_pending && !driver_bound(dev->syspath);
+        if (dev->awaiting_bind && sd_event_now(m->event, CLOCK_MONOTONIC, &dev->added_usec) >= 0)
                 manager_arm_bind_timer(m, dev->added_usec + BIND_WAIT_USEC);
         manager_decide_device(m, dev, false);
 
         for (tail = &m->devices; *tail; tail = &(*tail)->next)
                 ;
         *tail = dev;
+        return dev->awaiting_bind;
 }
 
 /* Whether the interface d is of mass storage class: its uevent's INTERFACE=class/subclass/protocol
@@ -496,14 +510,6 @@ static void manager_process_interface(Manager *m, struct udev_device *d) {
                 media_gate_expect_disk(m->media, dev, syspath);
 }
 
-/* Whether a driver is bound to the device now (sysfs "driver" link). */
-static bool driver_bound(struct udev_device *d) {
-        char path[PATH_MAX];
-
-        snprintf(path, sizeof path, "%s/driver", udev_device_get_syspath(d));
-        return access(path, F_OK) >= 0;
-}
-
 void manager_process_uevent(Manager *m, struct udev_device *d, bool from_kernel) {
         const char *action = udev_device_get_action(d), *devtype = udev_device_get_devtype(d);
         const char *sysname = udev_device_get_sysname(d);
@@ -540,10 +546,7 @@ void manager_process_uevent(Manager *m, struct udev_device *d, bool from_kernel)
          * decision applied on "bind" (the probe is done), or at once when the probe already
          * finished. udevd sends its "add" after the probe. */
         if (streq(action, "add")) {
-                bool awaiting_bind = from_kernel && !driver_bound(d);
-
-                manager_add_device(m, d, awaiting_bind);
-                if (awaiting_bind)
+                if (manager_add_device(m, d, from_kernel))
                         return;         /* nothing applied, nothing to show yet */
         } else if (streq(action, "bind")) {
                 Device *dev = manager_find_device(m, udev_device_get_syspath(d), NULL);
@@ -554,7 +557,7 @@ void manager_process_uevent(Manager *m, struct udev_device *d, bool from_kernel)
                         dev->awaiting_bind = false;
                         manager_apply_device(m, dev);
                 } else
-                        manager_add_device(m, d, false);
+                        (void) manager_add_device(m, d, false);
         } else if (streq(action, "remove"))
                 manager_forget_device(m, udev_device_get_syspath(d), true);
         else
@@ -826,7 +829,7 @@ static int manager_enumerate(Manager *m) {
                 }
 
         for (size_t i = 0; i < n; i++)
-                manager_add_device(m, list[i], false);
+                (void) manager_add_device(m, list[i], false);
         r = (int) n;
 finish:
         for (size_t i = 0; i < n; i++)

@@ -304,6 +304,18 @@ void rig_uevent(Rig *r, const char *syspath, const char *action) {
         g_free(descriptors);
 }
 
+int rig_bind_generic_driver(Rig *r, const char *syspath) {
+        gchar *root = umockdev_testbed_get_root_dir(r->tb);
+        gchar *drv = g_build_filename(root, "sys", "bus", "usb", "drivers", "usb", NULL);
+        gchar *link = g_build_filename(root, syspath, "driver", NULL);
+        int ret = g_mkdir_with_parents(drv, 0755) < 0 || symlink(drv, link) < 0 ? -1 : 0;
+
+        g_free(link);
+        g_free(drv);
+        g_free(root);
+        return ret;
+}
+
 static int open_notify_socket(Rig *r) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         int fd;

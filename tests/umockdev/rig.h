@@ -66,6 +66,8 @@ char *rig_add_device(Rig *r, const char *name, const char *parent, const char *s
 char *rig_add_interface(Rig *r, const char *dev_syspath, const char *name, uint8_t cls, uint8_t subclass,
                         uint8_t protocol);
 void rig_uevent(Rig *r, const char *syspath, const char *action);
+/* Binds the generic driver to a device, as the kernel's probe does: its "driver" link. */
+int rig_bind_generic_driver(Rig *r, const char *syspath);
 /* Only this one uevent (rig_uevent() follows a usb_device's "add" with "bind", as the kernel does). */
 void rig_uevent_only(Rig *r, const char *syspath, const char *action);
 

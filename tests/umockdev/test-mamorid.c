@@ -237,6 +237,31 @@ static int test_decided_on_bind(Rig *r) {
         return 0;
 }
 
+/* The kernel probed the device before the agent read it (a driver is bound): the decision is
+ * applied on "add", without waiting for "bind". */
+static int test_probed_before_read(Rig *r) {
+        Descriptors d;
+        char *dev, *other;
+
+        CHECK(write_default_policy(r) == 0, "policy");
+        CHECK(rig_start(r) == 0, "mamorid did not start");
+        stick(&d, 0x0781, 0x5581);
+        dev = rig_add_device(r, "1-2", NULL, "REG0001", &d);
+        CHECK(rig_bind_generic_driver(r, dev) == 0, "cannot bind the generic driver in the testbed");
+        rig_uevent_only(r, dev, "add");
+        /* Once a device plugged after it is decided, the "add" above has been handled; the wait
+         * for a missing "bind" (3 s) cannot have run out yet. */
+        other = rig_add_device(r, "1-3", NULL, "NOTREGISTERED", &d);
+        rig_uevent(r, other, "add");
+        CHECK(rig_wait_decision(r, "1-3", "block"), "the second device was not decided");
+        CHECK(strcmp(rig_attr(dev, "authorized"), "1") == 0, "not authorized on 'add' with its driver bound");
+        CHECK(rig_wait_decision(r, "1-2", "allow"), "not recorded as allowed");
+        CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
+        g_free(dev);
+        g_free(other);
+        return 0;
+}
+
 /* A device no driver binds to gets no "bind": its decision is applied after a while anyway. */
 static int test_no_bind(Rig *r) {
         Descriptors d;
@@ -710,6 +735,7 @@ static const struct {
         { "unregistered-stick-blocked",   test_unregistered_stick },
         { "registered-stick-authorized",  test_registered_stick },
         { "decided-on-bind",              test_decided_on_bind },
+        { "probed-before-read",           test_probed_before_read },
         { "no-bind-applied-later",        test_no_bind },
         { "keyboard-allowed",             test_keyboard },
         { "composite-per-interface",      test_composite },
