@@ -2,11 +2,16 @@
 """bench-usb.py - the same USB plug sequence under mamorid and under USBGuard,
 in the same real-kernel guest (QEMU/TCG, Debian's kernel, see tests/vm/).
 
-usage: bench-usb.py --source SRCDIR --build BUILDDIR [--plugs 60]
+usage: bench-usb.py --source SRCDIR --build BUILDDIR [--plugs 100] [--back-to-back] [DAEMON...]
+       bench-usb.py --analyse TRACE
 
 Latency is measured by the guest kernel's own tracer (tracefs, kprobes), one clock for all:
-  uevent: bus_probe_device() for the usb_device X: device_add() calls it right after it
-          sent X's "add" uevent (kobject_uevent itself cannot be kprobed)
+  uevent: usbcore's usb_dev_uevent() for the usb_device X while the kernel builds X's "add"
+          uevent (ACTION=add already in the environment), right before it is broadcast
+          (kobject_uevent_env itself cannot be kprobed). The same call builds "bind".
+  probe:  bus_probe_device() for X: the kernel starts X's driver probe. It runs right after the
+          broadcast, unless the processes the broadcast woke run first on the enumerating CPU.
+  bind:   usb_dev_uevent() with ACTION=bind: X's driver probe is over
   write:  usbcore's authorized_store() for X (the daemon's write of authorized=1 arrives)
   configured: the printk "usb X: authorized to connect" (the kernel has set the configuration
           and created the interfaces; the same kernel work for both daemons)
@@ -14,8 +19,9 @@ Latency is measured by the guest kernel's own tracer (tracefs, kprobes), one clo
           includes authorizing the storage interface; the encrypted-media check comes after)
   in hand: the daemon's last recvmsg() before that write returned (syscalls:sys_exit_recvmsg
           for the daemon's threads): the event it acted on was in its hands
-Reported: in hand->write (the daemon's own decision latency), uevent->write, uevent->configured
-and uevent->disk, p50/p99/max.
+Reported: in hand->write (the daemon's own decision latency), uevent->write, uevent->probe,
+uevent->bind, bind->write (what the daemon adds once the kernel's probe is over),
+uevent->configured and uevent->disk, p50/p99/max.
 Daemon CPU time (utime+stime) and peak RSS (VmHWM) come from /proc.
 Prints one JSON object per daemon.
 """
@@ -50,16 +56,32 @@ allow with-interface equals { 09:00:* }
 allow with-interface equals { 03:*:* }
 allow id 46f4:0001 serial "REG0001"
 """
+# Each daemon runs as its systemd unit runs it: mamorid with the unit's Nice=, usbguard-daemon
+# (Debian's unit) at the default priority.
+UNIT = os.path.join(HERE, "..", "..", "packaging", "systemd", "mamorid.service.in")
+
+
+def unit_nice():
+    with open(UNIT) as f:
+        m = re.search(r"^Nice=(-?\d+)$", f.read(), re.M)
+    return f"nice -n {m.group(1)} " if m else ""
+
+
 DAEMONS = {
-    "mamorid": "mamorid --policy-dir /etc/mamori/policy.d --state-dir /var/lib/mamori "
+    "mamorid": unit_nice() + "mamorid --policy-dir /etc/mamori/policy.d --state-dir /var/lib/mamori "
                "--runtime-dir /run/mamori",
     "usbguard-daemon": "usbguard-daemon -c /etc/usbguard/usbguard-daemon.conf",
 }
+# usb_dev_uevent(dev, env): env->envp[0] (struct kobj_uevent_env begins with argv[3], so +24)
+# holds "ACTION=..." when the kernel builds a uevent to send; a read of the sysfs "uevent" file
+# passes an empty environment (the fetch faults and the filter drops it).
 TRACE_SETUP = """\
 mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null; cd /sys/kernel/tracing &&
 echo 16384 > buffer_size_kb &&
 echo 'p:mamori/uevent bus_probe_device name=+0(+0(%di)):string' >> kprobe_events &&
 echo 'p:mamori/authw authorized_store name=+0(+0(%di)):string' >> kprobe_events &&
+echo 'p:mamori/kuevent usb_dev_uevent name=+0(+0(%di)):string action=+0(+24(%si)):string' >> kprobe_events &&
+echo 'action == "ACTION=add" || action == "ACTION=bind"' > events/mamori/kuevent/filter &&
 echo 1 > events/mamori/enable && echo 1 > events/printk/console/enable && echo > trace &&
 mkdir instances/disk && echo 'name ~ "sd*"' > instances/disk/events/mamori/uevent/filter &&
 echo 1 > instances/disk/events/mamori/uevent/enable
@@ -69,7 +91,7 @@ echo 1 > instances/disk/events/mamori/uevent/enable
 # milliseconds before the device enumerates, and then sleeps in read() until the disk is there:
 # no process forks or runs in the guest while the daemon decides (a polling loop there would).
 WAIT_DISK = "timeout 30 head -n 1 /sys/kernel/tracing/instances/disk/trace_pipe"
-TLINE = re.compile(r"\s(\d+\.\d+): (uevent|authw|console|sys_recvmsg) ?(.*)$")
+TLINE = re.compile(r"\s(\d+\.\d+): (kuevent|uevent|authw|console|sys_recvmsg) ?(.*)$")
 USB_DEVICE = re.compile(r'name="(\d+-[\d.]+)"')
 DISK = re.compile(r'name="sd[a-z]+"')
 USABLE = re.compile(r"usb (\d+-[\d.]+): authorized to connect")
@@ -141,14 +163,28 @@ def run_daemon(ctx, vt, name, plugs, back_to_back=False):
         hwm = vm.out("grep VmHWM /proc/$(cat /tmp/daemon.pid)/status | tr -s ' ' | cut -d' ' -f2")
         hz = 100
         cpu_s = (sum(map(int, cpu1)) - sum(map(int, cpu0))) / hz
-        trace = vm.out("grep -E ' (uevent|authw): |authorized to connect|sys_recvmsg ->' "
+        trace = vm.out("grep -E ' (kuevent|uevent|authw): |authorized to connect|sys_recvmsg ->' "
                        "/sys/kernel/tracing/trace; true")
     finally:
         vm.stop()
     with open(os.path.join(vm.workdir, "trace.txt"), "w") as f:
         f.write(trace)
-    added, wrote, current, last_recv = {}, {}, None, None
-    to_write, to_usable, to_disk, own = [], [], [], []
+    return dict(analyse(trace), daemon=name, mode="back-to-back" if back_to_back else "settled",
+                cpu_s_during_plugs=cpu_s, peak_rss_kib=int(hwm))
+
+
+def first_time(plug, point, t, xs):
+    """Each point counts once per plug, the first time it is seen."""
+    if point not in plug:
+        plug[point] = t
+        xs.append((t - plug["t"]) * 1000)
+
+
+def analyse(trace):
+    """Per plug of a stick X, from X's "add" uevent: the daemon's write, the kernel's probe of X
+    (start and the "bind" that ends it), X configured, its disk."""
+    plug, last_recv = None, None
+    to_write, to_probe, to_bind, to_usable, to_disk, own, after_bind = [], [], [], [], [], [], []
     for line in trace.splitlines():
         m = TLINE.search(line)
         if not m:
@@ -157,57 +193,68 @@ def run_daemon(ctx, vt, name, plugs, back_to_back=False):
         if kind == "sys_recvmsg":
             last_recv = t
             continue
-        if kind == "console":
-            u = USABLE.search(rest)
-            if u and u.group(1) in added:
-                to_usable.append((t - added.pop(u.group(1))) * 1000)
+        if kind == "kuevent" and 'action="ACTION=add"' in rest and USB_DEVICE.search(rest):
+            # plugs are sequential: what follows, up to the next stick's add, is this stick's
+            plug = {"name": USB_DEVICE.search(rest).group(1), "t": t}
             continue
-        disk = DISK.search(rest)
-        if kind == "uevent" and disk and current:
-            # plugs are sequential: the first disk after a device's add is that stick's
-            to_disk.append((t - current[1]) * 1000)
-            current = None
+        if not plug:
             continue
         d = USB_DEVICE.search(rest)
-        if not d:
-            continue            # interfaces, hosts, partitions...
-        if kind == "uevent":
-            added[d.group(1)] = t
-            current = (d.group(1), t)
-            wrote.pop(d.group(1), None)
-        elif d.group(1) in added and d.group(1) not in wrote:
-            wrote[d.group(1)] = t
-            to_write.append((t - added[d.group(1)]) * 1000)
+        if kind == "console":
+            u = USABLE.search(rest)
+            if u and u.group(1) == plug["name"]:
+                first_time(plug, "usable", t, to_usable)
+        elif kind == "uevent" and DISK.search(rest):
+            first_time(plug, "disk", t, to_disk)
+        elif not d or d.group(1) != plug["name"]:
+            continue            # interfaces, hosts, partitions, other devices
+        elif kind == "uevent":
+            first_time(plug, "probe", t, to_probe)
+        elif kind == "kuevent" and 'action="ACTION=bind"' in rest:
+            first_time(plug, "bind", t, to_bind)
+        elif kind == "authw" and "write" not in plug:
+            first_time(plug, "write", t, to_write)
             if last_recv is not None:
                 own.append((t - last_recv) * 1000)
+            if "bind" in plug:
+                after_bind.append((t - plug["bind"]) * 1000)
     # the first plug is the warm-up
-    to_write, to_usable, to_disk = to_write[1:], to_usable[1:], to_disk[1:]
+    to_write, to_probe, to_bind, to_usable, to_disk, own, after_bind = (
+        xs[1:] for xs in (to_write, to_probe, to_bind, to_usable, to_disk, own, after_bind))
 
     def stats(xs):
         return {"p50": round(statistics.median(xs), 2), "p99": round(percentile(xs, 99), 2),
                 "max": round(max(xs), 2)}
-    return {"daemon": name, "mode": "back-to-back" if back_to_back else "settled", "plugs": len(to_write),
-            "event_in_hand_to_write_ms": stats(own), "uevent_to_write_ms": stats(to_write), "uevent_to_configured_ms": stats(to_usable),
-            "uevent_to_disk_ms": stats(to_disk),
-            "cpu_s_during_plugs": cpu_s, "peak_rss_kib": int(hwm)}
+    return {"plugs": len(to_write), "event_in_hand_to_write_ms": stats(own),
+            "uevent_to_write_ms": stats(to_write), "uevent_to_probe_ms": stats(to_probe),
+            "uevent_to_bind_ms": stats(to_bind), "bind_to_write_ms": stats(after_bind),
+            "uevent_to_configured_ms": stats(to_usable),
+            "uevent_to_disk_ms": stats(to_disk)}
 
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--source", required=True)
-    p.add_argument("--build", required=True)
-    p.add_argument("--plugs", type=int, default=60)
+    p.add_argument("--source")
+    p.add_argument("--build")
+    p.add_argument("--analyse", metavar="TRACE", help="only analyse a trace.txt kept by an earlier run")
+    p.add_argument("--plugs", type=int, default=100)
     p.add_argument("--back-to-back", action="store_true",
                    help="plug the next stick as soon as the last one's disk is gone, without "
                    "waiting for the guest and the daemon to settle")
     p.add_argument("daemons", nargs="*", default=list(DAEMONS))
     args = p.parse_args()
+    if args.analyse:
+        with open(args.analyse) as f:
+            print(json.dumps(analyse(f.read())))
+        return 0
+    if not args.source or not args.build:
+        p.error("--source and --build are required")
     sys.path.insert(0, os.path.join(args.source, "tests", "vm"))
     vt = __import__("vm-test")
     args.cache = os.path.join(args.source, "tests", "vm", "cache")
     assets, kcache = vt.prepare(args)
     ctx = vt.Ctx(args, assets, kcache)
-    ctx.extra_bins = ["/usr/sbin/usbguard-daemon"]
+    ctx.extra_bins = ["/usr/sbin/usbguard-daemon", "/usr/bin/nice"]   # busybox has no nice
     for d in args.daemons:
         print(json.dumps(run_daemon(ctx, vt, d, args.plugs, args.back_to_back)), flush=True)
 

@@ -15,7 +15,7 @@ ninja -C "$build" >/dev/null
 ninja -C "$build" tests/umockdev/bench-decide tests/vm/bench-media >/dev/null
 
 echo "# 1. plug latency, CPU, memory: mamorid and usbguard-daemon, QEMU/TCG guest"
-python3 "$src/bench/usb/bench-usb.py" --source "$src" --build "$build" --plugs 60 | grep '^{'
+python3 "$src/bench/usb/bench-usb.py" --source "$src" --build "$build" --plugs 100 | grep '^{'
 echo "# 2. the agent's own decision path, umockdev sysfs"
 LD_PRELOAD=libumockdev-preload.so.0 "$build/tests/umockdev/bench-decide" 100000 2000
 echo "# 3. policy load and pure decisions"

@@ -711,6 +711,9 @@ def scenario_debian_unit(ctx):
         ok = vm.wait_until("systemctl is-active -q mamorid.service && "
                            "[ \"$(systemctl show -p ActiveState --value systemd-udev-trigger)\" = active ]", 60)
         ctx.check(ok, "mamorid.service and the coldplug trigger are active")
+        # field 19 of /proc/PID/stat is the nice value the unit's Nice= set
+        nice = vm.out("cut -d' ' -f19 /proc/$(systemctl show -p MainPID --value mamorid)/stat")
+        ctx.check(nice == "-10", f"mamorid runs at the unit's Nice=-10 (nice {nice})")
 
         # --- started at boot, before devices are usable
         ctx.check("systemd-udev-trigger.service" in vm.out("systemctl show -p Before --value mamorid").split(),
