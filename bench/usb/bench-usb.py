@@ -173,18 +173,24 @@ def run_daemon(ctx, vt, name, plugs, back_to_back=False):
                 cpu_s_during_plugs=cpu_s, peak_rss_kib=int(hwm))
 
 
-def first_time(plug, point, t, xs):
-    """Each point counts once per plug, the first time it is seen."""
-    if point not in plug:
-        plug[point] = t
-        xs.append((t - plug["t"]) * 1000)
+# Measures: (name, from point, to point), the points of one plug as analyse() records them.
+MEASURES = [
+    ("event_in_hand_to_write_ms", "in_hand", "write"),
+    ("uevent_to_write_ms", "uevent", "write"),
+    ("uevent_to_probe_ms", "uevent", "probe"),
+    ("uevent_to_bind_ms", "uevent", "bind"),
+    ("bind_to_write_ms", "bind", "write"),
+    ("uevent_to_configured_ms", "uevent", "usable"),
+    ("uevent_to_disk_ms", "uevent", "disk"),
+]
 
 
 def analyse(trace):
-    """Per plug of a stick X, from X's "add" uevent: the daemon's write, the kernel's probe of X
-    (start and the "bind" that ends it), X configured, its disk."""
-    plug, last_recv = None, None
-    to_write, to_probe, to_bind, to_usable, to_disk, own, after_bind = [], [], [], [], [], [], []
+    """Per plug of a stick X, the time of each point, each the first time it is seen after X's
+    "add" uevent: the kernel's probe of X (start, and the "bind" that ends it), the daemon's write
+    and the recvmsg() that preceded it, X configured, its disk. Then each measure over the plugs
+    that have both its points (bind -> write: where the bind came first), the warm-up dropped."""
+    plugs, last_recv = [], None
     for line in trace.splitlines():
         m = TLINE.search(line)
         if not m:
@@ -193,43 +199,40 @@ def analyse(trace):
         if kind == "sys_recvmsg":
             last_recv = t
             continue
-        if kind == "kuevent" and 'action="ACTION=add"' in rest and USB_DEVICE.search(rest):
-            # plugs are sequential: what follows, up to the next stick's add, is this stick's
-            plug = {"name": USB_DEVICE.search(rest).group(1), "t": t}
-            continue
-        if not plug:
-            continue
         d = USB_DEVICE.search(rest)
+        if kind == "kuevent" and 'action="ACTION=add"' in rest and d:
+            # plugs are sequential: what follows, up to the next stick's add, is this stick's
+            plugs.append({"name": d.group(1), "uevent": t})
+            continue
+        if not plugs:
+            continue
+        plug, point = plugs[-1], None
         if kind == "console":
             u = USABLE.search(rest)
-            if u and u.group(1) == plug["name"]:
-                first_time(plug, "usable", t, to_usable)
+            point = "usable" if u and u.group(1) == plug["name"] else None
         elif kind == "uevent" and DISK.search(rest):
-            first_time(plug, "disk", t, to_disk)
+            point = "disk"
         elif not d or d.group(1) != plug["name"]:
             continue            # interfaces, hosts, partitions, other devices
         elif kind == "uevent":
-            first_time(plug, "probe", t, to_probe)
+            point = "probe"
         elif kind == "kuevent" and 'action="ACTION=bind"' in rest:
-            first_time(plug, "bind", t, to_bind)
-        elif kind == "authw" and "write" not in plug:
-            first_time(plug, "write", t, to_write)
-            if last_recv is not None:
-                own.append((t - last_recv) * 1000)
-            if "bind" in plug:
-                after_bind.append((t - plug["bind"]) * 1000)
-    # the first plug is the warm-up
-    to_write, to_probe, to_bind, to_usable, to_disk, own, after_bind = (
-        xs[1:] for xs in (to_write, to_probe, to_bind, to_usable, to_disk, own, after_bind))
+            point = "bind"
+        elif kind == "authw":
+            point = "write"
+            if "write" not in plug and last_recv is not None:
+                plug["in_hand"] = last_recv
+        if point:
+            plug.setdefault(point, t)
+    plugs = plugs[1:]           # the first plug is the warm-up
 
     def stats(xs):
         return {"p50": round(statistics.median(xs), 2), "p99": round(percentile(xs, 99), 2),
                 "max": round(max(xs), 2)}
-    return {"plugs": len(to_write), "event_in_hand_to_write_ms": stats(own),
-            "uevent_to_write_ms": stats(to_write), "uevent_to_probe_ms": stats(to_probe),
-            "uevent_to_bind_ms": stats(to_bind), "bind_to_write_ms": stats(after_bind),
-            "uevent_to_configured_ms": stats(to_usable),
-            "uevent_to_disk_ms": stats(to_disk)}
+    out = {"plugs": sum("write" in p for p in plugs)}
+    for name, a, b in MEASURES:
+        out[name] = stats([(p[b] - p[a]) * 1000 for p in plugs if a in p and b in p and p[a] <= p[b]])
+    return out
 
 
 def main():
