@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,14 +111,25 @@ static int check_volume(int fd, blkid_loff_t offset, blkid_loff_t size, unsigned
         return 0;
 }
 
-int media_check_fd(int fd, const char *const *luks_uuids, MediaVerdict *ret) {
+/* Whether the medium still answers, by a read of its first block past the page cache.
+ * libblkid takes a signature whose read failed for an absent one: a medium unplugged (or
+ * failing) during the check would otherwise look empty, or half of it would be judged.
+ * Once the kernel fails a device's reads it fails them all, so one read after the probes
+ * tells whether every read before it was answered. */
+static int medium_answers(int fd) {
+        uint8_t buf[4096];
+
+        (void) posix_fadvise(fd, 0, sizeof buf, POSIX_FADV_DONTNEED);
+        if (pread(fd, buf, sizeof buf, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+static int check_volumes(int fd, const char *const *luks_uuids, MediaVerdict *ret) {
         _cleanup_blkid_ blkid_probe pr = NULL;
         MediaVerdict v = {};
         blkid_partlist parts;
         int n = 0, r;
-
-        assert_return(fd >= 0, -EBADF);
-        assert_return(ret, -EINVAL);
 
         /* First the partition table alone, as the kernel will read it: when there is one,
          * every partition is a volume someone could mount, whatever sits at offset 0. */
@@ -172,6 +184,23 @@ int media_check_fd(int fd, const char *const *luks_uuids, MediaVerdict *ret) {
                         return r;
         }
 
+        *ret = v;
+        return 0;
+}
+
+int media_check_fd(int fd, const char *const *luks_uuids, MediaVerdict *ret) {
+        MediaVerdict v;
+        int r;
+
+        assert_return(fd >= 0, -EBADF);
+        assert_return(ret, -EINVAL);
+
+        r = check_volumes(fd, luks_uuids, &v);
+        if (r < 0)
+                return r;
+        r = medium_answers(fd);
+        if (r < 0)
+                return r;
         *ret = v;
         return 0;
 }

@@ -2,9 +2,13 @@
 /* The encrypted-media check on image files made by tests/vm/mkimages.sh
  * (cryptsetup, mkfs.vfat and sfdisk on plain files: no root, no loop device). */
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +21,47 @@
 #include "media.h"
 
 static char imgdir[] = "/tmp/mamori-test-media.XXXXXX";
+
+/* A medium unplugged during its check: once armed, the reads of one descriptor succeed
+ * read_budget times and then fail with EIO, as the kernel fails them once the device is
+ * gone. Both libblkid's read() and the check's own pread() come here. */
+static int gone_fd = -1;
+static long read_budget, reads_seen;
+
+static bool medium_gone(int fd) {
+        if (fd != gone_fd)
+                return false;
+        reads_seen++;
+        if (read_budget > 0) {
+                read_budget--;
+                return false;
+        }
+        return true;
+}
+
+ssize_t read(int fd, void *buf, size_t n) {
+        static ssize_t (*real)(int, void *, size_t);
+
+        if (!real)
+                real = (ssize_t (*)(int, void *, size_t)) dlsym(RTLD_NEXT, "read");
+        if (medium_gone(fd)) {
+                errno = EIO;
+                return -1;
+        }
+        return real(fd, buf, n);
+}
+
+ssize_t pread64(int fd, void *buf, size_t n, off_t off) {
+        static ssize_t (*real)(int, void *, size_t, off_t);
+
+        if (!real)
+                real = (ssize_t (*)(int, void *, size_t, off_t)) dlsym(RTLD_NEXT, "pread64");
+        if (medium_gone(fd)) {
+                errno = EIO;
+                return -1;
+        }
+        return real(fd, buf, n, off);
+}
 
 static void check(const char *image, const char *const *uuids, MediaVerdict *v) {
         char path[512];
@@ -113,6 +158,52 @@ static void test_errors(void **state) {
         assert_int_equal(media_check_fd(-1, NULL, &v), -EBADF);
 }
 
+/* However far the check got before the medium stopped answering, it gives no verdict: a
+ * failed read is not "no recognisable data", and a verdict on half a disk is no verdict. */
+static void check_unplugged_at_every_read(const char *image, const char *const *uuids) {
+        char path[512];
+        MediaVerdict full, v;
+        long total;
+        int fd;
+
+        snprintf(path, sizeof path, "%s/%s", imgdir, image);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+
+        gone_fd = fd;
+        read_budget = LONG_MAX;
+        reads_seen = 0;
+        assert_int_equal(media_check_fd(fd, uuids, &full), 0);
+        total = reads_seen;
+        assert_true(total > 1);
+
+        for (long budget = 0; budget < total; budget++) {
+                v = (MediaVerdict) { .failure = MEDIA_FAILURE_TOO_MANY };
+                read_budget = budget;
+                if (media_check_fd(fd, uuids, &v) != -EIO)
+                        fail_msg("%s: reads fail after %ld of %ld, yet the check gave the verdict "
+                                 "'%s' (partition %u, type '%s')", image, budget, total,
+                                 media_failure_to_string(v.failure), v.partition, v.type);
+                assert_int_equal(v.failure, MEDIA_FAILURE_TOO_MANY);  /* untouched */
+        }
+
+        read_budget = LONG_MAX;
+        assert_int_equal(media_check_fd(fd, uuids, &v), 0);
+        assert_int_equal(v.failure, full.failure);
+        gone_fd = -1;
+        close(fd);
+}
+
+static void test_unplugged_during_check(void **state) {
+        static const char *const reg[] = { "11111111-2222-4333-8444-555555555555", NULL };
+
+        check_unplugged_at_every_read("luks2.img", reg);
+        check_unplugged_at_every_read("fat.img", NULL);
+        check_unplugged_at_every_read("zero.img", NULL);
+        check_unplugged_at_every_read("mixed.img", reg);
+        check_unplugged_at_every_read("many.img", reg);
+}
+
 static void test_failure_table(void **state) {
         for (int i = 0; i < _MEDIA_FAILURE_MAX; i++)
                 assert_int_equal(media_failure_from_string(media_failure_to_string(i)), i);
@@ -128,6 +219,7 @@ int main(int argc, char *argv[]) {
                 cmocka_unit_test(test_partitions),
                 cmocka_unit_test(test_many_partitions),
                 cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_unplugged_during_check),
                 cmocka_unit_test(test_failure_table),
         };
         char cmd[1024];
