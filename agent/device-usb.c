@@ -86,17 +86,12 @@ static ConnectType read_connect_type(int dirfd) {
         return connect_type_from_sysfs(v);
 }
 
-static int sha256_hex(const void *data, size_t size, char **ret) {
-        uint8_t md[SHA256_DIGEST_SIZE];
-        unsigned n = SHA256_DIGEST_SIZE;
-        char *hex;
+static int descriptors_hash(const void *data, size_t size, char **ret) {
+        char *hex = malloc(SHA256_HEX_SIZE);
 
-        sha256(data, size, md);
-        hex = malloc(n * 2 + 1);
         if (!hex)
                 return -ENOMEM;
-        for (unsigned i = 0; i < n; i++)
-                sprintf(hex + i * 2, "%02x", md[i]);
+        sha256_hex(data, size, hex);
         *ret = hex;
         return 0;
 }
@@ -226,7 +221,7 @@ static int read_descriptors(UsbDevice *u, struct udev_device *d, int dirfd) {
         if (r < 0)
                 return r;
 
-        r = sha256_hex(raw, size, &u->descriptors_hash);
+        r = descriptors_hash(raw, size, &u->descriptors_hash);
         if (r < 0)
                 return r;
         r = usb_descriptors_parse((const uint8_t *) raw, size, &desc);

@@ -46,14 +46,6 @@ typedef struct LogLine {
         bool hash_ok;
 } LogLine;
 
-static void sha256_hex(const void *data, size_t size, char ret[static HASH_HEX_LEN + 1]) {
-        uint8_t md[SHA256_DIGEST_SIZE];
-
-        sha256(data, size, md);
-        for (unsigned i = 0; i < SHA256_DIGEST_SIZE; i++)
-                sprintf(ret + i * 2, "%02x", md[i]);
-}
-
 static bool is_hex64(const char *s) {
         for (size_t i = 0; i < HASH_HEX_LEN; i++)
                 if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))

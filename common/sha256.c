@@ -180,3 +180,20 @@ void sha256(const void *data, size_t size, uint8_t ret[static SHA256_DIGEST_SIZE
         sha256_update(&ctx, data, size);
         sha256_final(&ctx, ret);
 }
+
+void hex_encode(const uint8_t *md, size_t n, char *ret) {
+        static const char digits[] = "0123456789abcdef";
+
+        for (size_t i = 0; i < n; i++) {
+                ret[2 * i] = digits[md[i] >> 4];
+                ret[2 * i + 1] = digits[md[i] & 15];
+        }
+        ret[2 * n] = 0;
+}
+
+void sha256_hex(const void *data, size_t size, char ret[static SHA256_HEX_SIZE]) {
+        uint8_t md[SHA256_DIGEST_SIZE];
+
+        sha256(data, size, md);
+        hex_encode(md, sizeof md, ret);
+}

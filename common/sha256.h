@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #define SHA256_DIGEST_SIZE 32
+#define SHA256_HEX_SIZE (2 * SHA256_DIGEST_SIZE + 1)
 
 typedef struct Sha256Ctx {
         uint32_t state[8];
@@ -26,3 +27,9 @@ void sha256_final(Sha256Ctx *ctx, uint8_t ret[static SHA256_DIGEST_SIZE]);
 
 /* One-shot digest of size bytes at data. */
 void sha256(const void *data, size_t size, uint8_t ret[static SHA256_DIGEST_SIZE]);
+
+/* The first n bytes at md as 2n lower-case hex digits and a NUL, into ret. */
+void hex_encode(const uint8_t *md, size_t n, char *ret);
+
+/* One-shot digest of size bytes at data, as 64 lower-case hex digits. */
+void sha256_hex(const void *data, size_t size, char ret[static SHA256_HEX_SIZE]);

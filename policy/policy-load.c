@@ -363,8 +363,7 @@ static int build_version(Policy *p) {
         char hex[13];
 
         sha256_final(p->sha, md);
-        for (size_t i = 0; i < 6; i++)
-                snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        hex_encode(md, 6, hex);
         if (asprintf(&p->version, "%s@%s", p->version_label ?: "unversioned", hex) < 0) {
                 p->version = NULL;
                 return -ENOMEM;

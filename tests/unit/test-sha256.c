@@ -10,17 +10,21 @@
 
 #include "sha256.h"
 
-static void hex(const uint8_t md[static SHA256_DIGEST_SIZE], char ret[static 2 * SHA256_DIGEST_SIZE + 1]) {
+static void hex(const uint8_t md[static SHA256_DIGEST_SIZE], char ret[static SHA256_HEX_SIZE]) {
         for (size_t i = 0; i < SHA256_DIGEST_SIZE; i++)
                 sprintf(ret + 2 * i, "%02x", md[i]);
 }
 
+/* The digest, by printf's hex and by sha256_hex() */
 static void check(const void *data, size_t size, const char *expected) {
         uint8_t md[SHA256_DIGEST_SIZE];
-        char h[2 * SHA256_DIGEST_SIZE + 1];
+        char h[SHA256_HEX_SIZE];
 
         sha256(data, size, md);
         hex(md, h);
+        assert_string_equal(h, expected);
+        memset(h, 'x', sizeof h);
+        sha256_hex(data, size, h);
         assert_string_equal(h, expected);
 }
 
@@ -32,6 +36,18 @@ static void test_vectors(void **state) {
               "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
         check("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
               112, "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+}
+
+static void test_hex_encode(void **state) {
+        static const uint8_t bytes[] = { 0x00, 0x0f, 0xf0, 0xff, 0xa5, 0x5a };
+        char h[2 * sizeof bytes + 1];
+
+        (void) state;
+        memset(h, 'x', sizeof h);
+        hex_encode(bytes, sizeof bytes, h);
+        assert_string_equal(h, "000ff0ffa55a");
+        hex_encode(bytes, 0, h);
+        assert_string_equal(h, "");
 }
 
 static void test_million_a(void **state) {
@@ -68,6 +84,7 @@ static void test_pieces(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_vectors),
+                cmocka_unit_test(test_hex_encode),
                 cmocka_unit_test(test_million_a),
                 cmocka_unit_test(test_pieces),
         };
