@@ -2,7 +2,7 @@
 """bench-usb.py - the same USB plug sequence under mamorid and under USBGuard,
 in the same real-kernel guest (QEMU/TCG, Debian's kernel, see tests/vm/).
 
-usage: bench-usb.py --source SRCDIR --build BUILDDIR [--plugs 100] [--back-to-back] [DAEMON...]
+usage: bench-usb.py --source SRCDIR --build BUILDDIR [--plugs 100] [--back-to-back] [--smp 2] [DAEMON...]
        bench-usb.py --analyse TRACE
 
 Latency is measured by the guest kernel's own tracer (tracefs, kprobes), one clock for all:
@@ -26,6 +26,7 @@ Daemon CPU time (utime+stime) and peak RSS (VmHWM) come from /proc.
 Prints one JSON object per daemon.
 """
 import argparse
+import functools
 import json
 import os
 import re
@@ -244,6 +245,8 @@ def main():
     p.add_argument("--back-to-back", action="store_true",
                    help="plug the next stick as soon as the last one's disk is gone, without "
                    "waiting for the guest and the daemon to settle")
+    p.add_argument("--smp", type=int, default=2,
+                   help="virtual CPUs of the guest (default 2, as the tests; the host has 2 cores)")
     p.add_argument("daemons", nargs="*", default=list(DAEMONS))
     args = p.parse_args()
     if args.analyse:
@@ -254,12 +257,15 @@ def main():
         p.error("--source and --build are required")
     sys.path.insert(0, os.path.join(args.source, "tests", "vm"))
     vt = __import__("vm-test")
+    if args.smp != 2:
+        vt.Machine = functools.partial(vt.Machine, smp=args.smp)
     args.cache = os.path.join(args.source, "tests", "vm", "cache")
     assets, kcache = vt.prepare(args)
     ctx = vt.Ctx(args, assets, kcache)
     ctx.extra_bins = ["/usr/sbin/usbguard-daemon", "/usr/bin/nice"]   # busybox has no nice
     for d in args.daemons:
-        print(json.dumps(run_daemon(ctx, vt, d, args.plugs, args.back_to_back)), flush=True)
+        print(json.dumps(dict(run_daemon(ctx, vt, d, args.plugs, args.back_to_back), smp=args.smp)),
+              flush=True)
 
 
 if __name__ == "__main__":
