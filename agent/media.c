@@ -79,10 +79,14 @@ static int check_volume(int fd, blkid_loff_t offset, blkid_loff_t size, unsigned
         blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE | BLKID_SUBLKS_UUID);
         blkid_probe_enable_partitions(pr, 0);
 
+        /* -2: ambiguous; other errors are -1 and errno, or the negative errno itself (libblkid
+         * 2.38 returns a failed read's -EIO so). */
         errno = 0;
         r = blkid_do_safeprobe(pr);
         if (r == -1)
                 return errno > 0 ? -errno : -EIO;
+        if (r < 0 && r != -2)
+                return r;
 
         v->n_volumes++;
         if (v->failure != MEDIA_FAILURE_NONE)
@@ -111,17 +115,21 @@ static int check_volume(int fd, blkid_loff_t offset, blkid_loff_t size, unsigned
         return 0;
 }
 
-/* Whether the medium still answers, by a read of its first block past the page cache.
- * libblkid takes a signature whose read failed for an absent one: a medium unplugged (or
- * failing) during the check would otherwise look empty, or half of it would be judged.
- * Once the kernel fails a device's reads it fails them all, so one read after the probes
- * tells whether every read before it was answered. */
+/* Whether the medium still answers: one read of its first block, past the page cache. An
+ * unplugged disk's reads fail, or return no bytes as if past its end, and libblkid takes a
+ * read that returned nothing for an absent signature. Once a device's reads stop being
+ * answered none of them are, so one read after the probes tells whether every read before it
+ * was answered. */
 static int medium_answers(int fd) {
         uint8_t buf[4096];
+        ssize_t n;
 
         (void) posix_fadvise(fd, 0, sizeof buf, POSIX_FADV_DONTNEED);
-        if (pread(fd, buf, sizeof buf, 0) < 0)
+        n = pread(fd, buf, sizeof buf, 0);
+        if (n < 0)
                 return -errno;
+        if (n == 0)
+                return -ENXIO;
         return 0;
 }
 

@@ -22,21 +22,28 @@
 
 static char imgdir[] = "/tmp/mamori-test-media.XXXXXX";
 
-/* A medium unplugged during its check: once armed, the reads of one descriptor succeed
- * read_budget times and then fail with EIO, as the kernel fails them once the device is
- * gone. Both libblkid's read() and the check's own pread() come here. */
+/* Failing reads, as the kernel fails them. Once armed for one descriptor:
+ * - unplugged during the check: reads succeed read_budget times, then all fail with EIO, or
+ *   (gone_eof) return 0 bytes, as past the end of a disk whose size is now 0;
+ * - a damaged area: reads that touch [bad_from, bad_to) fail with EIO, the rest succeed.
+ * Both libblkid's read() and the check's own pread() come here. Returns 1 for EIO, 2 for
+ * end of file, 0 to read. */
 static int gone_fd = -1;
-static long read_budget, reads_seen;
+static long read_budget = LONG_MAX, reads_seen;
+static bool gone_eof;
+static off_t bad_from, bad_to;
 
-static bool medium_gone(int fd) {
+static int read_fails(int fd, off_t off, size_t n) {
         if (fd != gone_fd)
-                return false;
+                return 0;
         reads_seen++;
+        if (off < bad_to && off + (off_t) n > bad_from)
+                return 1;
         if (read_budget > 0) {
                 read_budget--;
-                return false;
+                return 0;
         }
-        return true;
+        return gone_eof ? 2 : 1;
 }
 
 ssize_t read(int fd, void *buf, size_t n) {
@@ -44,9 +51,12 @@ ssize_t read(int fd, void *buf, size_t n) {
 
         if (!real)
                 real = (ssize_t (*)(int, void *, size_t)) dlsym(RTLD_NEXT, "read");
-        if (medium_gone(fd)) {
+        switch (read_fails(fd, fd == gone_fd ? lseek(fd, 0, SEEK_CUR) : 0, n)) {
+        case 1:
                 errno = EIO;
                 return -1;
+        case 2:
+                return 0;
         }
         return real(fd, buf, n);
 }
@@ -56,9 +66,12 @@ ssize_t pread64(int fd, void *buf, size_t n, off_t off) {
 
         if (!real)
                 real = (ssize_t (*)(int, void *, size_t, off_t)) dlsym(RTLD_NEXT, "pread64");
-        if (medium_gone(fd)) {
+        switch (read_fails(fd, off, n)) {
+        case 1:
                 errno = EIO;
                 return -1;
+        case 2:
+                return 0;
         }
         return real(fd, buf, n, off);
 }
@@ -158,8 +171,9 @@ static void test_errors(void **state) {
         assert_int_equal(media_check_fd(-1, NULL, &v), -EBADF);
 }
 
-/* However far the check got before the medium stopped answering, it gives no verdict: a
- * failed read is not "no recognisable data", and a verdict on half a disk is no verdict. */
+/* However far the check got before the medium stopped answering, it gives no verdict (returns
+ * an error): a read that failed or found nothing is not "no recognisable data", and a verdict
+ * on half a disk is no verdict. */
 static void check_unplugged_at_every_read(const char *image, const char *const *uuids) {
         char path[512];
         MediaVerdict full, v;
@@ -177,15 +191,22 @@ static void check_unplugged_at_every_read(const char *image, const char *const *
         total = reads_seen;
         assert_true(total > 1);
 
-        for (long budget = 0; budget < total; budget++) {
-                v = (MediaVerdict) { .failure = MEDIA_FAILURE_TOO_MANY };
-                read_budget = budget;
-                if (media_check_fd(fd, uuids, &v) != -EIO)
-                        fail_msg("%s: reads fail after %ld of %ld, yet the check gave the verdict "
-                                 "'%s' (partition %u, type '%s')", image, budget, total,
-                                 media_failure_to_string(v.failure), v.partition, v.type);
-                assert_int_equal(v.failure, MEDIA_FAILURE_TOO_MANY);  /* untouched */
-        }
+        for (int eof = 0; eof <= 1; eof++)
+                for (long budget = 0; budget < total; budget++) {
+                        int r;
+
+                        v = (MediaVerdict) { .failure = MEDIA_FAILURE_TOO_MANY };
+                        read_budget = budget;
+                        gone_eof = eof;
+                        r = media_check_fd(fd, uuids, &v);
+                        if (r >= 0)
+                                fail_msg("%s: reads %s after %ld of %ld, yet the check returned %d "
+                                         "with the verdict '%s' (partition %u, type '%s')", image,
+                                         eof ? "find nothing" : "fail", budget, total, r,
+                                         media_failure_to_string(v.failure), v.partition, v.type);
+                        assert_int_equal(v.failure, MEDIA_FAILURE_TOO_MANY);  /* untouched */
+                }
+        gone_eof = false;
 
         read_budget = LONG_MAX;
         assert_int_equal(media_check_fd(fd, uuids, &v), 0);
@@ -204,6 +225,32 @@ static void test_unplugged_during_check(void **state) {
         check_unplugged_at_every_read("many.img", reg);
 }
 
+/* A partition whose start cannot be read is not "no recognisable data": mixed.img's FAT
+ * partition 2 starts at 21 MiB (mkimages.sh). The rest of the stick answers. */
+static void test_unreadable_partition(void **state) {
+        char path[512];
+        MediaVerdict v = { .failure = MEDIA_FAILURE_TOO_MANY };
+        int fd;
+
+        snprintf(path, sizeof path, "%s/mixed.img", imgdir);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        gone_fd = fd;
+        read_budget = LONG_MAX;
+        bad_from = 21 << 20;
+        bad_to = bad_from + 4096;
+        assert_int_equal(media_check_fd(fd, NULL, &v), -EIO);
+        assert_int_equal(v.failure, MEDIA_FAILURE_TOO_MANY);    /* untouched */
+
+        bad_from = bad_to = 0;                                  /* readable again: judged */
+        assert_int_equal(media_check_fd(fd, NULL, &v), 0);
+        assert_int_equal(v.failure, MEDIA_FAILURE_UNENCRYPTED);
+        assert_int_equal(v.partition, 2);
+        assert_string_equal(v.type, "vfat");
+        gone_fd = -1;
+        close(fd);
+}
+
 static void test_failure_table(void **state) {
         for (int i = 0; i < _MEDIA_FAILURE_MAX; i++)
                 assert_int_equal(media_failure_from_string(media_failure_to_string(i)), i);
@@ -220,6 +267,7 @@ int main(int argc, char *argv[]) {
                 cmocka_unit_test(test_many_partitions),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_unplugged_during_check),
+                cmocka_unit_test(test_unreadable_partition),
                 cmocka_unit_test(test_failure_table),
         };
         char cmd[1024];
