@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The encrypted-media check on image files made by tests/vm/mkimages.sh
- * (cryptsetup, mkfs.vfat and sfdisk on plain files: no root, no loop device). */
+ * (cryptsetup, mkfs.vfat and sfdisk on plain files: no root, no loop device), and on the same
+ * images read through failing reads (an unplug, a damaged area). */
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <setjmp.h>
 #include <limits.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
