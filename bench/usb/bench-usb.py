@@ -26,7 +26,6 @@ Daemon CPU time (utime+stime) and peak RSS (VmHWM) come from /proc.
 Prints one JSON object per daemon.
 """
 import argparse
-import functools
 import json
 import os
 import re
@@ -257,11 +256,10 @@ def main():
         p.error("--source and --build are required")
     sys.path.insert(0, os.path.join(args.source, "tests", "vm"))
     vt = __import__("vm-test")
-    if args.smp != 2:
-        vt.Machine = functools.partial(vt.Machine, smp=args.smp)
     args.cache = os.path.join(args.source, "tests", "vm", "cache")
     assets, kcache = vt.prepare(args)
     ctx = vt.Ctx(args, assets, kcache)
+    ctx.smp = args.smp
     ctx.extra_bins = ["/usr/sbin/usbguard-daemon", "/usr/bin/nice"]   # busybox has no nice
     for d in args.daemons:
         print(json.dumps(dict(run_daemon(ctx, vt, d, args.plugs, args.back_to_back), smp=args.smp)),

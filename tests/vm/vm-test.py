@@ -43,6 +43,7 @@ class Ctx:
         self.build = args.build
         self.passed = 0
         self.timings = {}
+        self.smp = 2            # virtual CPUs of each guest
 
     def check(self, cond, what):
         if not cond:
@@ -74,7 +75,7 @@ class Ctx:
                 cmd += ["--file", f]
             subprocess.run(cmd + [overlay], check=True)
             initrds.append(overlay)
-        vm = Machine(self.kernel, initrds, work, append=append, extra=extra)
+        vm = Machine(self.kernel, initrds, work, append=append, smp=self.smp, extra=extra)
         vm.start(timeout)
         self.vm = vm
         print(f"# {name}: booted in {vm.boot_seconds:.1f} s (console: {vm.console})", flush=True)
