@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
 
-#include "agent-conf.h"
+#include "settings.h"
 #include "config.h"
 #include "i18n.h"
-#include "lint.h"
+#include "policy-lint.h"
 #include "log.h"
 #include "manager.h"
 #include "policy.h"
@@ -92,7 +92,7 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
-/* mamorid --check-policy DIR: the same check as `mamorictl policy lint DIR` (cli/lint.c). */
+/* mamorid --check-policy DIR: the same check as `mamorictl policy lint DIR` (policy/policy-lint.c). */
 static int check_policy(const char *dir) {
         return policy_lint_dir(dir, stdout, stderr);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mamorictl policy test: decides a device offline exactly as mamorid would, from the same
- * sysfs identity (device-usb.c) and the same evaluator, and writes nothing (DESIGN.md,
+ * sysfs identity (usbid/usb-device.c) and the same evaluator, and writes nothing (DESIGN.md,
  * "Offline decision"). Works on umockdev's fake sysfs as on the real one. */
 
 #include <getopt.h>
@@ -13,7 +13,7 @@
 
 #include "config.h"
 #include "ctl.h"
-#include "device-usb.h"
+#include "usb-device.h"
 #include "i18n.h"
 #include "json-util.h"
 #include "policy.h"
@@ -104,7 +104,7 @@ static int device_open(struct udev *udev, const char *spec, struct udev_device *
         return 0;
 }
 
-/* The same sentences the agent shows staff (agent/device-usb.c). */
+/* The same sentences the agent shows staff (usbid/usb-device.c). */
 static const char *reason_text(const PolicyDecision *d) {
         return usb_decision_reason_text(d);
 }

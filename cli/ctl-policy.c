@@ -10,7 +10,7 @@
 #include "ctl.h"
 #include "fileio.h"
 #include "i18n.h"
-#include "lint.h"
+#include "policy-lint.h"
 #include "policy.h"
 
 #define POLICY_FILE_MAX (16U * 1024U * 1024U)

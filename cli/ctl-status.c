@@ -10,7 +10,7 @@
 
 #include "config.h"
 #include "ctl.h"
-#include "device-usb.h"
+#include "usb-device.h"
 #include "fileio.h"
 #include "i18n.h"
 #include "json-read.h"

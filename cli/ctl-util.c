@@ -6,20 +6,6 @@
 #include "ctl.h"
 #include "i18n.h"
 
-int log_error_errno(int error, const char *fmt, ...) {
-        va_list ap;
-
-        if (error < 0)
-                error = -error;
-        errno = error;
-        fprintf(stderr, "%s: ", program_invocation_short_name);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        return -error;
-}
-
 int log_usage_error(const char *fmt, ...) {
         va_list ap;
 

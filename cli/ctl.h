@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "log.h"
 #include "macro.h"
 
 /* Exit statuses besides 0 and 1. */
@@ -21,12 +22,7 @@ typedef struct Verb {
  * in messages ("policy"); NULL at top level. */
 int verb_dispatch(const Verb *verbs, size_t n, const char *prefix, int argc, char *argv[]);
 
-/* Prints "mamorictl: <message>" to stderr, with %m meaning strerror(error); returns -error
- * (error may be given positive or negative). */
-_printf_(2, 3)
-int log_error_errno(int error, const char *fmt, ...);
-
-/* Same, for usage errors: returns -EINVAL. */
+/* Prints "mamorictl: <message>" and a hint at --help to stderr, for usage errors: returns -EINVAL. */
 _printf_(1, 2)
 int log_usage_error(const char *fmt, ...);
 
@@ -36,4 +32,4 @@ int verb_policy_fmt(int argc, char *argv[]);
 int verb_policy_test(int argc, char *argv[]);
 int verb_status(int argc, char *argv[]);
 int verb_log(int argc, char *argv[]);
-int verb_quarantine(int argc, char *argv[]);     /* agent/quarantine-ctl.c */
+int verb_quarantine(int argc, char *argv[]);

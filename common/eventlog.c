@@ -22,7 +22,7 @@
 #include "fileio.h"
 #include "json-util.h"
 #include "macro.h"
-#include "sha256.h"
+#include "hash.h"
 
 #define HASH_HEX_LEN (SHA256_HEX_SIZE - 1)
 #define HASH_SUFFIX ",\"hash\":\""

@@ -19,9 +19,7 @@
  *      PolicyError with the node's file:line:column and returns -EBADMSG. Return that value.
  *   5. Parsed data is kept in Policy.net (an opaque pointer owned by the section parser) and
  *      freed by Policy.net_free when the Policy is freed (set both on first use).
- *
- * The library is linked with link_whole, so a strong policy_net_parse() in policy-net.c always
- * replaces the weak default (which refuses the section) defined in policy-validate.c. */
+*/
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -61,8 +59,7 @@ struct PolicyNode {
  * memory of every node. */
 typedef struct PolicyTree PolicyTree;
 
-/* Parses one file's bytes into a tree (see step 1 above; policy_tree_parse_fast() first, then
- * libyaml for what it does not take). file must outlive the tree.
+/* Parses one file's bytes into a tree with libyaml (see step 1 above). file must outlive the tree.
  * Returns 0 and sets *ret, or -EBADMSG (reterr filled) or -ENOMEM. */
 int policy_tree_parse(const char *file, const char *data, size_t size, PolicyTree **ret,
                       PolicyError *reterr);
@@ -75,16 +72,7 @@ typedef int (*PolicyTreeItemHandler)(const PolicyNode *key, const PolicyNode *it
 /* The tree from libyaml's events, with an item handler (may be NULL). */
 int policy_tree_parse_stream(const char *file, const char *data, size_t size, PolicyTreeItemHandler handler,
                              void *userdata, PolicyTree **ret, PolicyError *reterr);
-/* The same tree from a fast reader of the plain YAML that policy files use (block mappings and
- * sequences, one-line scalars without escapes, one-line flow lists of scalars; policy-fastscan.c),
- * with the marks libyaml gives. Returns 0, or a negative errno for anything else, without a
- * message: the caller then parses the file again with policy_tree_parse_stream(), which reports
- * errors. The handler may have been called for items before an error. policy_tree_parse() does
- * exactly that. */
-int policy_tree_parse_fast(const char *file, const char *data, size_t size, PolicyTreeItemHandler handler,
-                           void *userdata, PolicyTree **ret);
-
-/* The tree builder fed by libyaml's events and by the fast reader (policy-parse.c). Positions are
+/* The tree builder fed by libyaml's events (policy-parse.c). Positions are
  * 1-based; scalars are copied. */
 typedef struct PolicyTreeBuilder PolicyTreeBuilder;
 int policy_builder_open(PolicyTreeBuilder *b, PolicyNodeType type, unsigned line, unsigned column,
@@ -92,10 +80,6 @@ int policy_builder_open(PolicyTreeBuilder *b, PolicyNodeType type, unsigned line
 int policy_builder_scalar(PolicyTreeBuilder *b, unsigned line, unsigned column, const char *value, size_t length,
                           bool plain, PolicyError *reterr);
 int policy_builder_close(PolicyTreeBuilder *b, PolicyError *reterr);
-/* The fast reader: feeds the builder with the nodes of data (already checked for size, UTF-8 and
- * tabs in indentation). Returns 0, or a negative errno (-EOPNOTSUPP for YAML it does not read). */
-int policy_fastscan(PolicyTreeBuilder *b, const char *data, size_t size);
-
 /* The root node, or NULL for an empty document. */
 const PolicyNode *policy_tree_root(const PolicyTree *t);
 /* Frees a tree; accepts NULL, returns NULL. */
@@ -249,7 +233,7 @@ typedef struct PolicyMediaSlot {
 struct Policy {
         char **files;                   /* file names as given, in reading order (error positions) */
         size_t n_files;
-        void *sha;                      /* Sha256Ctx * over name NUL content NUL */
+        struct Sha256 *sha;             /* over name NUL content NUL of every file (hash.h) */
 
         bool has_meta;
         const char *meta_file;
@@ -276,8 +260,7 @@ struct Policy {
         void (*net_free)(void *net);
 };
 
-/* The network section parser (policy-net.c). The weak default in policy-validate.c refuses the
- * section with "network section not supported". */
+/* The network section parser (net/policy-net.c). */
 int policy_net_parse(Policy *p, const PolicyNode *node, PolicyError *reterr);
 
 /* Adds one parsed file's tree to p (validation of everything inside one file; policy-validate.c). */

@@ -12,7 +12,7 @@
 
 #include "fileio.h"
 #include "policy-internal.h"
-#include "sha256.h"
+#include "hash.h"
 
 /* Frees a NULL-terminated array of strings; accepts NULL. */
 void policy_strv_free(char **l) {
@@ -127,7 +127,7 @@ Policy *policy_free(Policy *p) {
         for (size_t i = 0; i < p->n_files; i++)
                 free(p->files[i]);
         free(p->files);
-        free(p->sha);
+        sha256_free(p->sha);
         free(p->name);
         free(p->version_label);
         free(p->version);
@@ -148,12 +148,10 @@ int policy_new(Policy **ret) {
         if (!p)
                 return -ENOMEM;
         p->hide_serials = true;
-        p->sha = malloc(sizeof(Sha256Ctx));
-        if (!p->sha) {
+        if (sha256_new(&p->sha) < 0) {
                 policy_free(p);
                 return -ENOMEM;
         }
-        sha256_init(p->sha);
         *ret = p;
         return 0;
 }
@@ -175,7 +173,6 @@ int policy_ptr_array_push(void ***array, size_t *n, void *ptr) {
 static int add_buffer_full(Policy *p, const char *display, const char *digest_name, const char *data,
                            size_t size, PolicyError *reterr) {
         _cleanup_(policy_tree_freep) PolicyTree *t = NULL;
-        size_t n_rules, n_media;
         char *name;
         int r;
 
@@ -197,19 +194,9 @@ static int add_buffer_full(Policy *p, const char *display, const char *digest_na
         sha256_update(p->sha, data ?: "", size);
         sha256_update(p->sha, "", 1);
 
-        /* The fast reader first; for anything it does not take, forget the rules and media it
-         * added (the media's memory stays in the arena) and read the file with libyaml. */
-        n_rules = p->n_rules;
-        n_media = p->n_media;
-        r = policy_tree_parse_fast(name, data, size, policy_add_stream_item, p, &t);
-        if (r < 0) {
-                while (p->n_rules > n_rules)
-                        rule_free(p->rules[--p->n_rules]);
-                p->n_media = n_media;
-                r = policy_tree_parse_stream(name, data, size, policy_add_stream_item, p, &t, reterr);
-                if (r < 0)
-                        return r;
-        }
+        r = policy_tree_parse_stream(name, data, size, policy_add_stream_item, p, &t, reterr);
+        if (r < 0)
+                return r;
         return policy_add_tree(p, t, reterr);
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* libyaml event stream (or the fast reader, policy-fastscan.c) → tree of PolicyNode, with the checks
+/* libyaml event stream → tree of PolicyNode, with the checks
  * that apply to every file. */
 
 #include <ctype.h>
@@ -557,11 +557,6 @@ static int read_libyaml(Builder *b, const char *data, size_t size, PolicyError *
         return 0;
 }
 
-/* The fast reader (policy-fastscan.c): gives up without a message on anything it does not take. */
-static int read_fast(Builder *b, const char *data, size_t size, PolicyError *reterr) {
-        return policy_fastscan(b, data, size);
-}
-
 /* Checks the raw bytes, then builds the node tree with reader. */
 static int tree_parse(int (*reader)(Builder *b, const char *data, size_t size, PolicyError *reterr),
                       const char *file, const char *data, size_t size, PolicyTreeItemHandler handler,
@@ -599,17 +594,9 @@ int policy_tree_parse_stream(const char *file, const char *data, size_t size, Po
         return tree_parse(read_libyaml, file, data, size, handler, userdata, ret, reterr);
 }
 
-/* The fast reader alone; any error is returned without a message. */
-int policy_tree_parse_fast(const char *file, const char *data, size_t size, PolicyTreeItemHandler handler,
-                           void *userdata, PolicyTree **ret) {
-        return tree_parse(read_fast, file, data, size, handler, userdata, ret, NULL);
-}
-
-/* The whole tree (no item handler): the fast reader, or libyaml for what it does not take. */
+/* The whole tree (no item handler). */
 int policy_tree_parse(const char *file, const char *data, size_t size, PolicyTree **ret,
                       PolicyError *reterr) {
-        if (policy_tree_parse_fast(file, data, size, NULL, NULL, ret) >= 0)
-                return 0;
         return policy_tree_parse_stream(file, data, size, NULL, NULL, ret, reterr);
 }
 

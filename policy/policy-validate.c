@@ -702,12 +702,7 @@ static int top_media(const PolicyNode *k, const PolicyNode *v, void *userdata, P
         return 0;
 }
 
-/* --- network: (policy-net.c) --- */
-
-/* Default used until the network section parser is linked in: refuses the section. */
-__attribute__((weak)) int policy_net_parse(Policy *p, const PolicyNode *node, PolicyError *reterr) {
-        return policy_node_error(reterr, node, "network section not supported");
-}
+/* --- network: (net/policy-net.c) --- */
 
 static int top_network(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
         return policy_net_parse(userdata, v, reterr);

@@ -20,7 +20,7 @@
 
 #include "bench-ledger.h"
 #include "device.h"
-#include "enforce.h"
+#include "usb-sysfs.h"
 #include "log.h"
 #include "rig.h"
 

@@ -12,11 +12,11 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(realpath -m "${1:-$src/build-bench}")
 [ -f "$build/build.ninja" ] || meson setup "$build" "$src" --buildtype=debugoptimized >/dev/null
 ninja -C "$build" >/dev/null
-ninja -C "$build" tests/umockdev/bench-decide tests/vm/bench-media >/dev/null
+ninja -C "$build" bench/bench-decide bench/bench-media >/dev/null
 
 echo "# 1. plug latency, CPU, memory: mamorid and usbguard-daemon, QEMU/TCG guest"
 python3 "$src/bench/usb/bench-usb.py" --source "$src" --build "$build" --plugs 100 | grep '^{'
 echo "# 2. the agent's own decision path, umockdev sysfs"
-LD_PRELOAD=libumockdev-preload.so.0 "$build/tests/umockdev/bench-decide" 100000 2000
+LD_PRELOAD=libumockdev-preload.so.0 "$build/bench/bench-decide" 100000 2000
 echo "# 3. policy load and pure decisions"
-"$build/tests/vm/bench-media" 100000 1000000
+"$build/bench/bench-media" 100000 1000000

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "device-usb.h"
+#include "usb-device.h"
 #include "usb-descriptors.h"
 
 #define PARSE(arr, d) usb_descriptors_parse((arr), sizeof(arr), (d))

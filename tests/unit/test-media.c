@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "macro.h"
-#include "media.h"
+#include "media-check.h"
 
 static char imgdir[] = "/tmp/mamori-test-media.XXXXXX";
 

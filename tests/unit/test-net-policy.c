@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The `network:` policy section (policy/policy-net.c) and the quarantine ruleset
+/* The `network:` policy section (policy/net/policy-net.c) and the quarantine ruleset
  * (agent/quarantine.c): NET-01..05, NET-12, INC-03. */
 
 #include <arpa/inet.h>

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "media.h"
+#include "media-check.h"
 
 int main(int argc, char *argv[]) {
         const char *const *uuids;
