@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -670,10 +671,18 @@ static bool manager_load_policy(Manager *m) {
         return false;
 }
 
+/* A reload is announced to the service manager (and to tests waiting on the notify socket):
+ * RELOADING=1 before, READY=1 once the new policy (or the refusal) is in force and state.json
+ * says so. */
 void manager_reload_policy(Manager *m) {
+        uint64_t now = 0;
+
+        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, now);
         (void) manager_load_policy(m);
         manager_write_state(m);
         manager_notify_status(m);
+        (void) sd_notify(false, "READY=1");
 }
 
 static int on_reload_timer(sd_event_source *s, uint64_t usec, void *userdata) {
