@@ -19,7 +19,7 @@ static void check(const char *in, size_t n, const char *want) {
 
 static void test_controls(void **state) {
         /* an OSC sequence retitling the terminal, then a screen clear */
-        check("\x1b]0;pwned\x07\x1b[2J", 15, "\\x1b]0;pwned\\x07\\x1b[2J");
+        check("\x1b]0;pwned\x07\x1b[2J", 14, "\\x1b]0;pwned\\x07\\x1b[2J");
         check("a\nb\tc\rd\\e\x7f", 11, "a\\nb\\tc\\rd\\\\e\\x7f");
         check("x\0y", 3, "x\\x00y");
         /* C1 CSI (U+009B) as UTF-8 acts as ESC [ on some terminals */
