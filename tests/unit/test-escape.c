@@ -17,21 +17,24 @@ static void check(const char *in, size_t n, const char *want) {
         free(e);
 }
 
+/* in is a string literal: its length is its size (NUL bytes inside count). */
+#define CHECK(in, want) check(in, sizeof(in) - 1, want)
+
 static void test_controls(void **state) {
         /* an OSC sequence retitling the terminal, then a screen clear */
-        check("\x1b]0;pwned\x07\x1b[2J", 14, "\\x1b]0;pwned\\x07\\x1b[2J");
-        check("a\nb\tc\rd\\e\x7f", 11, "a\\nb\\tc\\rd\\\\e\\x7f");
-        check("x\0y", 3, "x\\x00y");
+        CHECK("\x1b]0;pwned\x07\x1b[2J", "\\x1b]0;pwned\\x07\\x1b[2J");
+        CHECK("a\nb\tc\rd\\e\x7f", "a\\nb\\tc\\rd\\\\e\\x7f");
+        CHECK("x\0y", "x\\x00y");
         /* C1 CSI (U+009B) as UTF-8 acts as ESC [ on some terminals */
-        check("\xc2\x9b" "2J", 4, "\\xc2\\x9b2J");
+        CHECK("\xc2\x9b" "2J", "\\xc2\\x9b2J");
 }
 
 static void test_utf8(void **state) {
-        check("USBメモリ", strlen("USBメモリ"), "USBメモリ");
-        check("\xe3\x83", 2, "\\xe3\\x83");             /* cut in the middle of a character */
-        check("\xc0\xaf", 2, "\\xc0\\xaf");             /* overlong '/' */
-        check("\xed\xa0\x80", 3, "\\xed\\xa0\\x80");    /* surrogate */
-        check("\xf0\x9f\x94\x91", 4, "\xf0\x9f\x94\x91"); /* 🔑 */
+        CHECK("USBメモリ", "USBメモリ");
+        CHECK("\xe3\x83", "\\xe3\\x83");             /* cut in the middle of a character */
+        CHECK("\xc0\xaf", "\\xc0\\xaf");             /* overlong '/' */
+        CHECK("\xed\xa0\x80", "\\xed\\xa0\\x80");    /* surrogate */
+        CHECK("\xf0\x9f\x94\x91", "\xf0\x9f\x94\x91"); /* 🔑 */
 }
 
 static void test_null(void **state) {
