@@ -56,6 +56,10 @@ static int read_fd_full(int fd, size_t max, size_t alloc, bool sysfs, char **ret
         return 0;
 }
 
+const char *file_error_to_string(int r) {
+        return r == -EBADFD ? "not a regular file" : strerror(-r);
+}
+
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size) {
         _cleanup_close_ int fd = -EBADF;
         size_t alloc = 0;
@@ -64,18 +68,22 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size) {
         assert(path);
         assert(ret);
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: a FIFO put in place of the file must not hang the open (nor the reads:
+         * only regular files are read). */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
-        /* A regular file: one buffer of its size (and a page more, so reaching its end needs no
-         * second one); a file that grows meanwhile is still read to its end. */
         if (fstat(fd, &st) < 0)
                 return -errno;
-        if (S_ISREG(st.st_mode)) {
-                if ((uint64_t) st.st_size > max)
-                        return -EFBIG;
-                alloc = (size_t) st.st_size + 4096 + 1;
-        }
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        /* One buffer of its size (and a page more, so reaching its end needs no second one); a
+         * file that grows meanwhile is still read to its end. */
+        if ((uint64_t) st.st_size > max)
+                return -EFBIG;
+        alloc = (size_t) st.st_size + 4096 + 1;
         return read_fd_full(fd, max, alloc, false, ret, ret_size);
 }
 

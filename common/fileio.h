@@ -4,8 +4,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Reads a whole file (at most max bytes; -EFBIG beyond) into a NUL-terminated buffer. */
+/* Reads a whole regular file (at most max bytes; -EFBIG beyond) into a NUL-terminated buffer.
+ * Anything else is refused without blocking: -EISDIR for a directory, -EBADFD for a FIFO, socket
+ * or device (file_error_to_string() words it). */
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size);
+
+/* "not a regular file" for -EBADFD, strerror() for the rest. */
+const char *file_error_to_string(int r);
 
 /* Reads a sysfs file below dirfd (at most max bytes; -EFBIG beyond) into a NUL-terminated buffer
  * with one open, as few reads as it takes and one close: sysfs hands out up to a page per read,

@@ -34,6 +34,7 @@ static void state_write_policy(JsonWriter *w, const StatePolicy *sp) {
         json_begin_object(w, "policy");
         json_string(w, "status", policy_status_to_string(sp->status));
         json_string(w, "directory", sp->directory);
+        json_string(w, "source", sp->source);
         json_string(w, "name", sp->policy ? policy_get_name(sp->policy) : NULL);
         json_string(w, "version", sp->policy ? policy_get_version(sp->policy) : NULL);
         json_string(w, "error", sp->error);
@@ -117,7 +118,7 @@ int state_write(const char *path, const StatePolicy *sp, const Device *devices, 
         state_write_policy(&w, sp);
         json_begin_array(&w, "devices");
         for (const Device *d = devices; d; d = d->next)
-                if (!d->awaiting_bind)  /* not decided in the kernel yet: shown once applied */
+                if (d->state == DEVICE_APPLIED)  /* shown once the decision is in force */
                         state_write_device(&w, d, hide_serials);
         json_end_array(&w);
         json_end_object(&w);

@@ -7,7 +7,7 @@
  * {"version":1, "agent_version":"0.1.0", "updated":"2026-11-22T10:00:00Z",
  *  "policy":{"status":"ok|error|none", "directory":"...", "name":"...", "version":"VERSION@DIGEST",
  *            "error":"file:line:col: message"|null, "loaded":"ISO time"|null, "audit_only":bool,
- *            "rules":N, "media":M},
+ *            "rules":N, "media":M, "source":"the directory it was read from"|null},
  *  "devices":[{"device":"1-2", "syspath":"...", "vendor":"0781", "product":"5581",
  *              "serial":"4C****54"|null, "manufacturer":...|null, "name":...|null,
  *              "decision":"allow|block|reject", "rule":"id"|null,
@@ -40,6 +40,8 @@ typedef struct StatePolicy {
         const Policy *policy;   /* the policy in force, NULL for none */
         const char *error;      /* last load error, NULL when the last load succeeded */
         time_t loaded;          /* when policy was loaded, 0 if never */
+        const char *source;     /* the directory the policy in force was read from: the policy
+                                 * directory, or the last good copy (NULL: none) */
 } StatePolicy;
 
 /* Writes path atomically from the policy status and the device list (in list order).

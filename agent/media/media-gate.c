@@ -22,13 +22,11 @@
 #include "i18n.h"
 #include "log.h"
 #include "macro.h"
-#include "manager.h"
 #include "media-gate.h"
 #include "media-check.h"
+#include "udev-util.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_enumerate *, udev_enumerate_unref);
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_device *, udev_device_unref);
 
 typedef enum JobKind {
         JOB_WAIT_DISK,          /* a storage interface was authorized: its disk should appear */
@@ -47,7 +45,7 @@ struct MediaJob {
         char *intf_syspath;     /* the storage interface */
         char *disk_syspath;     /* JOB_CHECK: the disk */
         char *disk_name;
-        const Policy *policy;   /* JOB_CHECK: the policy the registered UUIDs came from */
+        uint64_t policy_generation; /* JOB_CHECK: the policy the registered UUIDs came from */
         pid_t pid;              /* JOB_CHECK: the child, 0 once reaped */
         int fd;                 /* JOB_CHECK: read end of the result pipe */
         bool decided;           /* JOB_CHECK: the outcome was acted on; only the child is left to reap */
@@ -56,7 +54,12 @@ struct MediaJob {
 };
 
 struct MediaGate {
-        Manager *manager;
+        sd_event *event;
+        struct udev *udev;
+        Audit *audit;
+        char *runtime_dir;
+        MediaGateOps ops;
+        void *userdata;
         uint64_t timeout_usec;
         MediaJob *jobs;
 };
@@ -124,17 +127,16 @@ static MediaJob *job_new(MediaGate *g, JobKind kind, const Device *dev, const ch
 }
 
 /* The device a job belongs to, if it is still the same one. */
-static Device *job_device(const MediaJob *j) {
-        for (Device *dev = j->gate->manager->devices; dev; dev = dev->next)
-                if (streq(dev->syspath, j->usb_syspath))
-                        return dev->seq == j->device_seq ? dev : NULL;
-        return NULL;
+static const Device *job_device(const MediaJob *j) {
+        const Device *dev = j->gate->ops.find_device(j->gate->userdata, j->usb_syspath);
+
+        return dev && dev->seq == j->device_seq ? dev : NULL;
 }
 
 /* The flag of a node is named MAJOR:MINOR:DISKSEQ. The kernel gives a disk a new sequence number
  * on every media change, so a flag never outlives the medium that was checked: a card swapped in
  * a released reader is pending again (the udev rule finds no flag for the new number). */
-static int flag_path(const Manager *m, unsigned maj, unsigned min, uint64_t diskseq, char *buf, size_t size) {
+static int flag_path(const MediaGate *m, unsigned maj, unsigned min, uint64_t diskseq, char *buf, size_t size) {
         int n = snprintf(buf, size, "%s/media/%u:%u:%" PRIu64, m->runtime_dir, maj, min, diskseq);
         return n < 0 || (size_t) n >= size ? -ENAMETOOLONG : 0;
 }
@@ -171,7 +173,7 @@ static int node_devnum(const char *syspath, unsigned *maj, unsigned *min) {
         return fscanf(f, "%u:%u", maj, min) == 2 ? 0 : -EIO;
 }
 
-static bool node_released(const Manager *m, struct udev_device *d) {
+static bool node_released(const MediaGate *m, struct udev_device *d) {
         dev_t devnum = udev_device_get_devnum(d);
         uint64_t seq;
         char path[512];
@@ -183,7 +185,7 @@ static bool node_released(const Manager *m, struct udev_device *d) {
 }
 
 /* Removes every flag of node maj:min, whatever medium it was for. */
-static void forget_flags(const Manager *m, unsigned maj, unsigned min) {
+static void forget_flags(const MediaGate *m, unsigned maj, unsigned min) {
         _cleanup_free_ char *dirpath = NULL;
         _cleanup_(closedirp) DIR *dir = NULL;
         char prefix[32];
@@ -202,7 +204,7 @@ static void forget_flags(const Manager *m, unsigned maj, unsigned min) {
 
 /* Creates the flag of one node for the medium checked (diskseq) and asks udev to run its rules
  * again ("change"). */
-static int release_node(const Manager *m, const char *syspath, uint64_t diskseq) {
+static int release_node(const MediaGate *m, const char *syspath, uint64_t diskseq) {
         char path[512], dir[512];
         unsigned maj, min;
         int fd, r;
@@ -226,7 +228,7 @@ static int release_node(const Manager *m, const char *syspath, uint64_t diskseq)
 }
 
 /* Releases the disk and every partition it has now: partitions first, the disk last. */
-static int release_disk(const Manager *m, const char *syspath, const char *name, uint64_t diskseq) {
+static int release_disk(const MediaGate *m, const char *syspath, const char *name, uint64_t diskseq) {
         _cleanup_(closedirp) DIR *dir = NULL;
         struct dirent *de;
         int r;
@@ -250,25 +252,29 @@ static int release_disk(const Manager *m, const char *syspath, const char *name,
         return release_node(m, syspath, diskseq);
 }
 
-static void forget_node(const Manager *m, struct udev_device *d) {
+static void forget_node(const MediaGate *m, struct udev_device *d) {
         dev_t devnum = udev_device_get_devnum(d);
 
         forget_flags(m, major(devnum), minor(devnum));
 }
 
-static Device *find_usb_device(Manager *m, struct udev_device *d) {
+static const Device *find_usb_device(MediaGate *g, struct udev_device *d) {
         struct udev_device *usb = udev_device_get_parent_with_subsystem_devtype(d, "usb", "usb_device");
 
         if (!usb)
                 return NULL;
-        for (Device *dev = m->devices; dev; dev = dev->next)
-                if (streq(dev->syspath, udev_device_get_syspath(usb)))
-                        return dev;
-        return NULL;
+        return g->ops.find_device(g->userdata, udev_device_get_syspath(usb));
+}
+
+/* The record of a disk's check. */
+static void audit_log_media_of(Audit *audit, const Device *dev, const char *disk, bool passed, const char *reason) {
+        AuditDevice ad = device_audit(dev);
+
+        audit_log_media(audit, &ad, disk, passed, reason);
 }
 
 /* Fail: de-authorize the storage interface, so the disk goes away (or never comes). */
-static void reject(Manager *m, const Device *dev, const char *intf_syspath, const char *disk, const char *reason) {
+static void reject(MediaGate *m, const Device *dev, const char *intf_syspath, const char *disk, const char *reason) {
         int r;
 
         if (!intf_syspath)
@@ -281,7 +287,7 @@ static void reject(Manager *m, const Device *dev, const char *intf_syspath, cons
                 if (r < 0 && r != -ENOENT && r != -ENODEV)
                         log_error_errno(r, "%s: failed to de-authorize %s: %m", dev->name, intf);
         }
-        audit_log_media(m->audit, dev, disk, false, reason);
+        audit_log_media_of(m->audit, dev, disk, false, reason);
 }
 
 /* Whether the disk has no medium: capacity 0 (a card reader without a card). */
@@ -302,11 +308,10 @@ static bool disk_gone(const char *syspath) {
 /* The outcome of a finished check. Security-critical: the disk stays pending unless every step
  * below succeeds. */
 static void check_decide(MediaJob *j, const CheckResult *res, const char *crash) {
-        MediaGate *g = j->gate;
-        Manager *m = g->manager;
+        MediaGate *m = j->gate;
         const PolicyMedium *medium;
         char reason[512];
-        Device *dev;
+        const Device *dev;
         int r;
 
         j->decided = true;
@@ -363,11 +368,11 @@ static void check_decide(MediaJob *j, const CheckResult *res, const char *crash)
                 log_error_errno(r, "%s: cannot release %s, it stays pending: %m", dev->name, j->disk_name);
                 return;
         }
-        audit_log_media(m->audit, dev, j->disk_name, true,
+        audit_log_media_of(m->audit, dev, j->disk_name, true,
                         media_verdict_reason(&res->verdict, reason, sizeof reason));
 }
 
-static int check_start(MediaGate *g, Device *dev, struct udev_device *disk);
+static int check_start(MediaGate *g, const Device *dev, struct udev_device *disk);
 
 static int on_check_result(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         MediaJob *j = ASSERT_PTR(userdata);
@@ -380,13 +385,13 @@ static int on_check_result(sd_event_source *s, int fd, uint32_t revents, void *u
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return 0;
         if (n == (ssize_t) sizeof res && !j->decided) {
-                Device *dev = job_device(j);
+                const Device *dev = job_device(j);
 
-                if (dev && j->policy != j->gate->manager->policy) {
+                if (dev && j->policy_generation != j->gate->ops.policy_generation(j->gate->userdata)) {
                         /* The policy changed while the child read the disk: check again against
                          * what is in force now (the registered UUIDs may differ). */
                         _cleanup_(udev_device_unrefp) struct udev_device *d =
-                                udev_device_new_from_syspath(j->gate->manager->udev, j->disk_syspath);
+                                udev_device_new_from_syspath(j->gate->udev, j->disk_syspath);
 
                         j->decided = true;
                         if (d)
@@ -415,9 +420,9 @@ static int on_check_result(sd_event_source *s, int fd, uint32_t revents, void *u
 
 static int on_check_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         MediaJob *j = ASSERT_PTR(userdata);
-        Manager *m = j->gate->manager;
+        MediaGate *m = j->gate;
         char reason[256];
-        Device *dev;
+        const Device *dev;
 
         if (j->decided)
                 return 0;
@@ -465,8 +470,8 @@ static MediaJob *find_check(MediaGate *g, const char *disk_syspath, uint64_t dis
 }
 
 /* Starts the check of a disk of an allowed device in a child process. */
-static int check_start(MediaGate *g, Device *dev, struct udev_device *disk) {
-        Manager *m = g->manager;
+static int check_start(MediaGate *g, const Device *dev, struct udev_device *disk) {
+        MediaGate *m = g;
         const char *devnode = udev_device_get_devnode(disk), *name = udev_device_get_sysname(disk);
         struct udev_device *intf = udev_device_get_parent_with_subsystem_devtype(disk, "usb", "usb_interface");
         const char *const *uuids = NULL;
@@ -493,7 +498,7 @@ static int check_start(MediaGate *g, Device *dev, struct udev_device *disk) {
         j = job_new(g, JOB_CHECK, dev, intf ? udev_device_get_syspath(intf) : NULL);
         if (!j)
                 return log_oom();
-        j->policy = m->policy;
+        j->policy_generation = g->ops.policy_generation(g->userdata);
         j->diskseq = diskseq;
         j->disk_syspath = strdup(udev_device_get_syspath(disk));
         j->disk_name = strdup(name);
@@ -555,9 +560,9 @@ void media_gate_block_appeared(MediaGate *g, struct udev_device *d) {
 }
 
 void media_gate_process_block(MediaGate *g, struct udev_device *d) {
-        Manager *m = g->manager;
+        MediaGate *m = g;
         const char *action = udev_device_get_action(d), *devtype = udev_device_get_devtype(d);
-        Device *dev;
+        const Device *dev;
 
         if (!action || !devtype)
                 return;
@@ -589,10 +594,10 @@ void media_gate_process_block(MediaGate *g, struct udev_device *d) {
 
 static int on_wait_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         MediaJob *j = ASSERT_PTR(userdata);
-        Manager *m = j->gate->manager;
+        MediaGate *m = j->gate;
         const char *intf = strrchr(j->intf_syspath, '/');
         char reason[256];
-        Device *dev;
+        const Device *dev;
 
         dev = job_device(j);
         if (dev) {
@@ -616,7 +621,7 @@ void media_gate_expect_disk(MediaGate *g, const Device *dev, const char *intf_sy
         j = job_new(g, JOB_WAIT_DISK, dev, intf_syspath);
         if (!j)
                 return (void) log_oom();
-        r = sd_event_add_time_relative(g->manager->event, &j->timer, CLOCK_MONOTONIC, g->timeout_usec, 0,
+        r = sd_event_add_time_relative(g->event, &j->timer, CLOCK_MONOTONIC, g->timeout_usec, 0,
                                        on_wait_timeout, j);
         if (r < 0) {
                 log_warning_errno(r, "%s: cannot time the wait for its disk: %m", dev->name);
@@ -630,7 +635,7 @@ void media_gate_forget_device(MediaGate *g, const Device *dev) {
                 if (!streq(j->usb_syspath, dev->syspath))
                         continue;
                 if (j->kind == JOB_CHECK && !j->decided) {
-                        audit_log_media(g->manager->audit, dev, j->disk_name, false,
+                        audit_log_media_of(g->audit, dev, j->disk_name, false,
                                         _("The medium was removed before its encryption check finished"));
                         j->decided = true;
                 }
@@ -646,7 +651,7 @@ void media_gate_forget_device(MediaGate *g, const Device *dev) {
 
 int media_gate_enumerate(MediaGate *g) {
         _cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = NULL;
-        Manager *m = g->manager;
+        MediaGate *m = g;
         struct udev_list_entry *item;
         int n = 0, r;
 
@@ -661,7 +666,7 @@ int media_gate_enumerate(MediaGate *g) {
                 return r;
         udev_list_entry_foreach(item, udev_enumerate_get_list_entry(e)) {
                 _cleanup_(udev_device_unrefp) struct udev_device *d = NULL;
-                Device *dev;
+                const Device *dev;
 
                 d = udev_device_new_from_syspath(m->udev, udev_list_entry_get_name(item));
                 if (!d || !streq_ptr(udev_device_get_devtype(d), "disk") ||
@@ -677,13 +682,23 @@ int media_gate_enumerate(MediaGate *g) {
         return n;
 }
 
-int media_gate_new(Manager *m, uint64_t timeout_usec, MediaGate **ret) {
+int media_gate_new(sd_event *event, struct udev *udev, Audit *audit, const char *runtime_dir,
+                   uint64_t timeout_usec, const MediaGateOps *ops, void *userdata, MediaGate **ret) {
         MediaGate *g = calloc(1, sizeof(MediaGate));
 
         if (!g)
                 return -ENOMEM;
-        g->manager = m;
-        g->timeout_usec = timeout_usec;
+        *g = (MediaGate) {
+                .event = sd_event_ref(event),
+                .udev = udev_ref(udev),
+                .audit = audit,
+                .runtime_dir = strdup(runtime_dir),
+                .ops = *ops,
+                .userdata = userdata,
+                .timeout_usec = timeout_usec,
+        };
+        if (!g->runtime_dir)
+                return media_gate_free(g), -ENOMEM;
         *ret = g;
         return 0;
 }
@@ -697,6 +712,9 @@ MediaGate *media_gate_free(MediaGate *g) {
                 g->jobs = j->next;
                 job_free(j);
         }
+        sd_event_unref(g->event);
+        udev_unref(g->udev);
+        free(g->runtime_dir);
         free(g);
         return NULL;
 }

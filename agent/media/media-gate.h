@@ -8,7 +8,7 @@
  * medium that was checked (the kernel's disk sequence number changes with every new medium), so
  * a disc or card swapped into a released drive is pending again, and is checked on the "change"
  * uevent its arrival sends. A drive without a medium stays pending. For each new USB disk the
- * agent runs the media check (media.h) with the LUKS UUIDs of the registered medium, in a
+ * agent runs the media check (media-check.h) with the LUKS UUIDs of the registered medium, in a
  * child process, so the event loop keeps deciding other devices while a slow medium is read
  * and a crash of the probe only fails that one disk:
  *   pass → read-only grant applied first (BLKROSET on the disk and its partitions), then a flag
@@ -21,13 +21,27 @@
 
 #include <libudev.h>
 #include <stdint.h>
+#include <systemd/sd-event.h>
 
-typedef struct Manager Manager;
-typedef struct Device Device;
+#include "audit.h"
+#include "device.h"
+
 typedef struct MediaGate MediaGate;
 
-/* timeout_usec: how long a disk may take to appear, and its check to finish. */
-int media_gate_new(Manager *m, uint64_t timeout_usec, MediaGate **ret);
+/* What the gate asks of the rest of the agent. */
+typedef struct MediaGateOps {
+        /* The usb_device at syspath as the agent knows it now (its decision, its Device.seq), or
+         * NULL when unknown. */
+        const Device *(*find_device)(void *userdata, const char *usb_syspath);
+        /* A counter that changes with every policy put in force: a check that started under an
+         * older policy is run again (the registered LUKS UUIDs may differ). */
+        uint64_t (*policy_generation)(void *userdata);
+} MediaGateOps;
+
+/* Flags go to runtime_dir/media/. timeout_usec: how long a disk may take to appear, and its
+ * check to finish. */
+int media_gate_new(sd_event *event, struct udev *udev, Audit *audit, const char *runtime_dir,
+                   uint64_t timeout_usec, const MediaGateOps *ops, void *userdata, MediaGate **ret);
 /* Stops running checks (their children are killed): their disks stay pending. */
 MediaGate *media_gate_free(MediaGate *g);
 

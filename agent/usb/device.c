@@ -71,7 +71,6 @@ int device_evaluate(Device *dev, const Policy *p, const PolicyContext *ctx) {
         policy_decision_done(&dev->decision);
         dev->decision = (PolicyDecision) { .decision = DECISION_BLOCK, .rule_decision = DECISION_BLOCK,
                                            .reason = p ? REASON_NO_RULE_MATCHED : REASON_NO_POLICY };
-        dev->decided = true;
 
         if (!dev->usb) {
                 log_debug("%s: no identity, blocked", dev->name);
@@ -103,4 +102,18 @@ const char *device_reason_code(const Device *dev) {
 
 const char *device_reason_text(const Device *dev) {
         return usb_decision_reason_text(dev->usb ? &dev->decision : NULL);
+}
+
+AuditDevice device_audit(const Device *dev) {
+        return (AuditDevice) {
+                .name = dev->name,
+                .vid_pid = dev->vid_pid,
+                .serial = dev->usb ? dev->usb->serial : NULL,
+                .descriptors_hash = dev->usb ? dev->usb->descriptors_hash : NULL,
+                .decision = dev->decision.decision,
+                .rule = dev->decision.rule_id,
+                .reason_code = device_reason_code(dev),
+                .reason_text = device_reason_text(dev),
+                .audit_only = dev->decision.audit_only,
+        };
 }
