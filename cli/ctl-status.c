@@ -13,38 +13,65 @@
 #include "usb-device.h"
 #include "fileio.h"
 #include "i18n.h"
-#include "json-read.h"
+#include "escape.h"
+
+#include <json.h>
 
 #define STATE_FILE_MAX (64U * 1024U * 1024U)
 #define TABLE_COLUMNS_MAX 8
+#define JSON_DEPTH_MAX 32
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(JsonValue *, json_value_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
+DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free);
 
 /* Columns shown when present, in this order; other keys only when none of these is. */
 static const char *const preferred_columns[] = {
         "device", "vendor", "product", "name", "decision", "rule", "medium", "audit_only",
 };
 
-static const char *scalar_text(const JsonValue *v) {
-        switch (v->type) {
-        case JSON_NULL:
-                return "-";
-        case JSON_BOOL:
-                return v->boolean ? "yes" : "no";
-        case JSON_NUMBER:
-        case JSON_STRING:
-                return v->text;
-        case JSON_ARRAY:
-        case JSON_OBJECT:
-                break;
-        }
-        return "…";
+static bool is_scalar(json_object *v) {
+        return !json_object_is_type(v, json_type_object) && !json_object_is_type(v, json_type_array);
 }
 
-static void print_scalars(const JsonValue *o, const char *indent) {
-        for (size_t i = 0; i < o->n; i++)
-                if (json_is_scalar(o->items[i]))
-                        printf("%s%s: %s\n", indent, o->keys[i], scalar_text(o->items[i]));
+/* A scalar as shown: strings from devices and files come escaped (no control character reaches
+ * the terminal, see common/escape.h). Returns a new string, or NULL when out of memory. */
+static char *scalar_text(json_object *v) {
+        switch (json_object_get_type(v)) {
+        case json_type_null:
+                return strdup("-");
+        case json_type_boolean:
+                return strdup(json_object_get_boolean(v) ? "yes" : "no");
+        case json_type_string:
+                return str_escape_len(json_object_get_string(v), (size_t) json_object_get_string_len(v));
+        case json_type_int:
+        case json_type_double:
+                return strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+        case json_type_object:
+        case json_type_array:
+                break;
+        }
+        return strdup("…");
+}
+
+static void print_escaped_key(const char *key) {
+        fputs_escaped(key, stdout);
+}
+
+static void print_scalar(json_object *v) {
+        _cleanup_free_ char *t = scalar_text(v);
+
+        fputs(t ?: "?", stdout);
+}
+
+static void print_scalars(json_object *o, const char *indent) {
+        json_object_object_foreach(o, key, v)
+                if (is_scalar(v)) {
+                        fputs(indent, stdout);
+                        print_escaped_key(key);
+                        fputs(": ", stdout);
+                        print_scalar(v);
+                        fputc('\n', stdout);
+                }
 }
 
 static size_t column_add(const char **cols, size_t n, const char *key) {
@@ -57,135 +84,197 @@ static size_t column_add(const char **cols, size_t n, const char *key) {
         return n + 1;
 }
 
-static size_t table_columns(const JsonValue *a, const char **cols) {
-        size_t n = 0;
+static json_object *member(json_object *o, const char *key) {
+        json_object *v = NULL;
+
+        if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v))
+                return NULL;
+        return v;
+}
+
+static size_t table_columns(json_object *a, const char **cols) {
+        size_t n = 0, len = json_object_array_length(a);
 
         for (size_t c = 0; c < ELEMENTSOF(preferred_columns); c++)
-                for (size_t i = 0; i < a->n; i++)
-                        if (json_is_scalar(json_object_get(a->items[i], preferred_columns[c]))) {
+                for (size_t i = 0; i < len; i++) {
+                        json_object *v = member(json_object_array_get_idx(a, i), preferred_columns[c]);
+
+                        if (v && is_scalar(v)) {
                                 n = column_add(cols, n, preferred_columns[c]);
                                 break;
                         }
+                }
         if (n > 0)
                 return n;
-        for (size_t i = 0; i < a->n; i++)
-                for (size_t k = 0; a->items[i]->type == JSON_OBJECT && k < a->items[i]->n; k++)
-                        if (json_is_scalar(a->items[i]->items[k]))
-                                n = column_add(cols, n, a->items[i]->keys[k]);
+        for (size_t i = 0; i < len; i++) {
+                json_object *row = json_object_array_get_idx(a, i);
+
+                if (!json_object_is_type(row, json_type_object))
+                        continue;
+                json_object_object_foreach(row, key, v)
+                        if (is_scalar(v))
+                                n = column_add(cols, n, key);
+        }
         return n;
 }
 
 /* Nested arrays of objects (a device's interfaces) as indented lines under the row. */
-static void print_nested(const JsonValue *row) {
-        for (size_t k = 0; k < row->n; k++) {
-                const JsonValue *a = row->items[k];
-
-                if (a->type != JSON_ARRAY)
+static void print_nested(json_object *row) {
+        json_object_object_foreach(row, key, a) {
+                (void) key;
+                if (!json_object_is_type(a, json_type_array))
                         continue;
-                for (size_t i = 0; i < a->n; i++) {
-                        const JsonValue *o = a->items[i];
+                for (size_t i = 0; i < json_object_array_length(a); i++) {
+                        json_object *o = json_object_array_get_idx(a, i);
+                        bool first = true;
 
-                        if (o->type != JSON_OBJECT)
+                        if (!json_object_is_type(o, json_type_object))
                                 continue;
-                        printf("    ");
-                        for (size_t j = 0; j < o->n; j++)
-                                if (json_is_scalar(o->items[j]))
-                                        printf("%s%s", j > 0 ? "  " : "", scalar_text(o->items[j]));
-                        printf("\n");
+                        fputs("    ", stdout);
+                        json_object_object_foreach(o, k, v) {
+                                (void) k;
+                                if (!is_scalar(v))
+                                        continue;
+                                if (!first)
+                                        fputs("  ", stdout);
+                                print_scalar(v);
+                                first = false;
+                        }
+                        fputc('\n', stdout);
                 }
         }
 }
 
 /* A device's reason in the reader's language: the agent records a reason code, and the sentence is
  * rendered here, so staff read it in Japanese whatever locale the agent runs in. */
-static void print_reason(const JsonValue *row) {
-        const JsonValue *code = json_object_get(row, "reason"), *decision = json_object_get(row, "decision");
+static void print_reason(json_object *row) {
+        json_object *code = member(row, "reason"), *decision = member(row, "decision");
         PolicyDecision d = {};
 
-        if (!code || code->type != JSON_STRING || !decision || decision->type != JSON_STRING)
+        if (!json_object_is_type(code, json_type_string) || !json_object_is_type(decision, json_type_string))
                 return;
-        if (streq(code->text, "identity-unreadable")) {
+        if (streq(json_object_get_string(code), "identity-unreadable")) {
                 printf("    %s\n", usb_decision_reason_text(NULL));
                 return;
         }
-        d.reason = decision_reason_from_string(code->text);
-        d.decision = decision_from_string(decision->text);
+        d.reason = decision_reason_from_string(json_object_get_string(code));
+        d.decision = decision_from_string(json_object_get_string(decision));
         if (d.reason < 0 || d.decision < 0)
                 return;
         printf("    %s\n", usb_decision_reason_text(&d));
 }
 
-static void print_table(const char *title, const JsonValue *a) {
-        const char *cols[TABLE_COLUMNS_MAX];
-        size_t width[TABLE_COLUMNS_MAX], n;
+static void print_cell(json_object *v, size_t width) {
+        _cleanup_free_ char *t = v && is_scalar(v) ? scalar_text(v) : strdup("-");
 
-        printf("\n%s (%zu):\n", title, a->n);
+        printf("%-*s ", (int) width, t ?: "?");
+}
+
+static void print_table(const char *title, json_object *a) {
+        const char *cols[TABLE_COLUMNS_MAX];
+        size_t width[TABLE_COLUMNS_MAX], n, len = json_object_array_length(a);
+
+        fputc('\n', stdout);
+        print_escaped_key(title);
+        printf(" (%zu):\n", len);
         n = table_columns(a, cols);
         if (n == 0)
                 return;
         for (size_t c = 0; c < n; c++) {
-                width[c] = strlen(cols[c]);
-                for (size_t i = 0; i < a->n; i++) {
-                        const JsonValue *v = json_object_get(a->items[i], cols[c]);
+                _cleanup_free_ char *name = str_escape(cols[c]);
 
-                        if (json_is_scalar(v))
-                                width[c] = MAX(width[c], strlen(scalar_text(v)));
+                width[c] = name ? strlen(name) : 1;
+                for (size_t i = 0; i < len; i++) {
+                        json_object *v = member(json_object_array_get_idx(a, i), cols[c]);
+                        _cleanup_free_ char *t = v && is_scalar(v) ? scalar_text(v) : NULL;
+
+                        if (t)
+                                width[c] = MAX(width[c], strlen(t));
                 }
         }
-        printf("  ");
-        for (size_t c = 0; c < n; c++)
-                printf("%-*s ", (int) width[c], cols[c]);
-        printf("\n");
-        for (size_t i = 0; i < a->n; i++) {
-                printf("  ");
-                for (size_t c = 0; c < n; c++) {
-                        const JsonValue *v = json_object_get(a->items[i], cols[c]);
+        fputs("  ", stdout);
+        for (size_t c = 0; c < n; c++) {
+                _cleanup_free_ char *name = str_escape(cols[c]);
 
-                        printf("%-*s ", (int) width[c], json_is_scalar(v) ? scalar_text(v) : "-");
-                }
-                printf("\n");
-                if (a->items[i]->type == JSON_OBJECT) {
-                        print_reason(a->items[i]);
-                        print_nested(a->items[i]);
+                printf("%-*s ", (int) width[c], name ?: "?");
+        }
+        fputc('\n', stdout);
+        for (size_t i = 0; i < len; i++) {
+                json_object *row = json_object_array_get_idx(a, i);
+
+                fputs("  ", stdout);
+                for (size_t c = 0; c < n; c++)
+                        print_cell(member(row, cols[c]), width[c]);
+                fputc('\n', stdout);
+                if (json_object_is_type(row, json_type_object)) {
+                        print_reason(row);
+                        print_nested(row);
                 }
         }
 }
 
-static bool is_object_array(const JsonValue *v) {
-        if (v->type != JSON_ARRAY)
+static bool is_object_array(json_object *v) {
+        if (!json_object_is_type(v, json_type_array))
                 return false;
-        for (size_t i = 0; i < v->n; i++)
-                if (v->items[i]->type != JSON_OBJECT)
+        for (size_t i = 0; i < json_object_array_length(v); i++)
+                if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_object))
                         return false;
         return true;
 }
 
-static void print_state(const JsonValue *root) {
-        const JsonValue *policy = json_object_get(root, "policy");
+static void print_state(json_object *root) {
+        json_object *policy = member(root, "policy");
 
         print_scalars(root, "");
-        if (policy && policy->type == JSON_OBJECT) {
+        if (json_object_is_type(policy, json_type_object)) {
                 printf(_("\nPolicy:\n"));
                 print_scalars(policy, "  ");
         }
-        for (size_t i = 0; i < root->n; i++) {
-                const JsonValue *v = root->items[i];
-
-                if (streq(root->keys[i], "policy") && v->type == JSON_OBJECT)
+        json_object_object_foreach(root, key, v) {
+                if (streq(key, "policy") && json_object_is_type(v, json_type_object))
                         continue;
                 if (is_object_array(v))
-                        print_table(root->keys[i], v);
-                else if (v->type == JSON_OBJECT) {
-                        printf("\n%s:\n", root->keys[i]);
+                        print_table(key, v);
+                else if (json_object_is_type(v, json_type_object)) {
+                        fputc('\n', stdout);
+                        print_escaped_key(key);
+                        fputs(":\n", stdout);
                         print_scalars(v, "  ");
-                } else if (v->type == JSON_ARRAY) {
-                        printf("%s:", root->keys[i]);
-                        for (size_t k = 0; k < v->n; k++)
-                                if (json_is_scalar(v->items[k]))
-                                        printf(" %s", scalar_text(v->items[k]));
-                        printf("\n");
+                } else if (json_object_is_type(v, json_type_array)) {
+                        print_escaped_key(key);
+                        fputc(':', stdout);
+                        for (size_t k = 0; k < json_object_array_length(v); k++) {
+                                json_object *item = json_object_array_get_idx(v, k);
+
+                                if (is_scalar(item)) {
+                                        fputc(' ', stdout);
+                                        print_scalar(item);
+                                }
+                        }
+                        fputc('\n', stdout);
                 }
         }
+}
+
+/* The whole text as one JSON object (json-c), or NULL: a syntax error, trailing bytes, nesting
+ * deeper than JSON_DEPTH_MAX. */
+static json_object *parse_state(const char *text, size_t size) {
+        _cleanup_(json_tokener_freep) json_tokener *tok = json_tokener_new_ex(JSON_DEPTH_MAX);
+        json_object *root;
+        size_t end;
+
+        if (!tok)
+                return NULL;
+        root = json_tokener_parse_ex(tok, text, (int) size);
+        if (!root || json_tokener_get_error(tok) != json_tokener_success)
+                return json_object_put(root), NULL;
+        end = json_tokener_get_parse_end(tok);
+        for (; end < size; end++)
+                if (!strchr(" \t\r\n", text[end]))
+                        return json_object_put(root), NULL;
+        if (!json_object_is_type(root, json_type_object))
+                return json_object_put(root), NULL;
+        return root;
 }
 
 int verb_status(int argc, char *argv[]) {
@@ -196,7 +285,7 @@ int verb_status(int argc, char *argv[]) {
                 { "runtime-dir", required_argument, NULL, ARG_RUNTIME_DIR },
                 {}
         };
-        _cleanup_(json_value_freep) JsonValue *root = NULL;
+        _cleanup_(json_object_putp) json_object *root = NULL;
         _cleanup_free_ char *path = NULL, *text = NULL;
         const char *dir = getenv("MAMORI_RUNTIME_DIR") ?: RUNTIME_DIR;
         bool json = false;
@@ -233,6 +322,8 @@ int verb_status(int argc, char *argv[]) {
                 fprintf(stderr, _("The mamori agent is not running (no state in '%s').\n"), path);
                 return EXIT_NOT_RUNNING;
         }
+        if (r == -EBADFD)
+                return log_error_errno(r, _("Failed to read '%s': not a regular file."), path);
         if (r < 0)
                 return log_error_errno(r, _("Failed to read '%s': %m"), path);
 
@@ -243,10 +334,10 @@ int verb_status(int argc, char *argv[]) {
                 return EXIT_SUCCESS;
         }
 
-        r = json_parse(text, &root);
-        if (r == -ENOMEM)
-                return log_error_errno(r, _("Out of memory."));
-        if (r < 0 || root->type != JSON_OBJECT)
+        if (size > INT32_MAX)
+                return log_error_errno(EFBIG, _("'%s' is not a valid state file."), path);
+        root = parse_state(text, size);
+        if (!root)
                 return log_error_errno(EBADMSG, _("'%s' is not a valid state file."), path);
         print_state(root);
         return EXIT_SUCCESS;

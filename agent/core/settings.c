@@ -182,7 +182,7 @@ int agent_settings_load_file(AgentSettings *s, const char *path, bool must_exist
         if (r == -ENOENT && !must_exist)
                 return 0;
         if (r < 0)
-                return log_error_errno(r, "%s: failed to read: %m", path);
+                return log_error_errno(r, "%s: failed to read: %s", path, file_error_to_string(r));
 
         /* strtok_r() would skip empty lines and break line numbers: split by hand. */
         for (l = data; l; l = saveptr) {

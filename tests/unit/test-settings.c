@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -100,11 +101,32 @@ static void test_missing(void **state) {
         agent_settings_done(&s);
 }
 
+/* A FIFO (or a directory) in place of mamorid.conf is an error at once, never a hang. */
+static void test_not_regular(void **state) {
+        char dir[] = "/tmp/test-settings-dir-XXXXXX", path[64];
+        AgentSettings s;
+
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof path, "%s/mamorid.conf", dir);
+        assert_int_equal(mkfifo(path, 0600), 0);
+        agent_settings_init(&s);
+        assert_int_equal(agent_settings_load_file(&s, path, false), -EBADFD);
+        agent_settings_done(&s);
+        unlink(path);
+        assert_int_equal(mkdir(path, 0700), 0);
+        agent_settings_init(&s);
+        assert_int_equal(agent_settings_load_file(&s, path, false), -EISDIR);
+        agent_settings_done(&s);
+        rmdir(path);
+        rmdir(dir);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_good),
                 cmocka_unit_test(test_bad),
                 cmocka_unit_test(test_missing),
+                cmocka_unit_test(test_not_regular),
         };
 
         log_set_max_level(LOG_EMERG);
