@@ -496,6 +496,13 @@ bool rig_reload(Rig *r) {
         return rig_wait_notify(r, reload);
 }
 
+/* The agent is gone: its pidfd would end every later wait at once. */
+static void forget_pidfd(Rig *r) {
+        if (r->pidfd >= 0)
+                close(r->pidfd);
+        r->pidfd = -1;
+}
+
 int rig_stop(Rig *r) {
         int st;
 
@@ -505,6 +512,7 @@ int rig_stop(Rig *r) {
         if (waitpid(r->pid, &st, 0) != r->pid)
                 return -1;
         r->pid = 0;
+        forget_pidfd(r);
         return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
@@ -514,6 +522,7 @@ void rig_kill(Rig *r) {
         kill(r->pid, SIGKILL);
         waitpid(r->pid, NULL, 0);
         r->pid = 0;
+        forget_pidfd(r);
 }
 
 void rig_signal(Rig *r, int sig) {
