@@ -90,7 +90,7 @@ static void test_attr_refused(void **state) {
         char *v;
         int r;
 
-        write_at("nul", "REG\0001\n", 8);
+        write_at("nul", "REG\0" "001\n", 8);
         v = attr("nul", &r);
         assert_int_equal(r, -EBADMSG);
         assert_null(v);
