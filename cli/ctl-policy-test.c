@@ -78,7 +78,7 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_hostname = optarg;
                         break;
                 case '?':
-                        return -EINVAL;
+                        return log_usage_option();
                 default:
                         return log_error_errno(EINVAL, "Unexpected option %c", c);
                 }

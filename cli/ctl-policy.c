@@ -39,7 +39,7 @@ static int parse_help_only(int argc, char *argv[], const char *usage) {
                         printf("%s", usage);
                         return 0;
                 case '?':
-                        return -EINVAL;
+                        return log_usage_option();
                 default:
                         return log_error_errno(EINVAL, "Unexpected option %c", c);
                 }
@@ -147,7 +147,7 @@ int verb_policy_fmt(int argc, char *argv[]) {
                         mode = FMT_CHECK;
                         break;
                 case '?':
-                        return -EINVAL;
+                        return log_usage_option();
                 default:
                         return log_error_errno(EINVAL, "Unexpected option %c", c);
                 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "ctl.h"
 #include "i18n.h"
@@ -14,8 +15,18 @@ int log_usage_error(const char *fmt, ...) {
         vfprintf(stderr, fmt, ap);
         va_end(ap);
         fprintf(stderr, "\n");
+        return log_usage_option();
+}
+
+int log_usage_option(void) {
         fprintf(stderr, _("Try '%s --help' for more information.\n"), program_invocation_short_name);
-        return -EINVAL;
+        return -ERRNO_USAGE;
+}
+
+int verb_exit_status(int r) {
+        if (r == -ERRNO_USAGE)
+                return EXIT_USAGE;
+        return r < 0 ? EXIT_FAILURE : r;
 }
 
 static void verb_list(const Verb *verbs, size_t n, const char *prefix, FILE *f) {
@@ -28,7 +39,7 @@ static void verb_list(const Verb *verbs, size_t n, const char *prefix, FILE *f) 
 int verb_dispatch(const Verb *verbs, size_t n, const char *prefix, int argc, char *argv[]) {
         if (argc < 1) {
                 verb_list(verbs, n, prefix, stderr);
-                return -EINVAL;
+                return -ERRNO_USAGE;
         }
         if (streq(argv[0], "--help") || streq(argv[0], "-h") || streq(argv[0], "help")) {
                 verb_list(verbs, n, prefix, stdout);

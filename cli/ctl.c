@@ -50,7 +50,7 @@ static int parse_argv(int argc, char *argv[]) {
                         printf("mamorictl %s\n", PACKAGE_VERSION);
                         return 0;
                 case '?':
-                        return -EINVAL;
+                        return log_usage_option();
                 default:
                         return log_error_errno(EINVAL, "Unexpected option %c", c);
                 }
@@ -68,10 +68,8 @@ static int run(int argc, char *argv[]) {
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r;
-        if (optind >= argc) {
-                help();
-                return -EINVAL;
-        }
+        if (optind >= argc)
+                return log_usage_error(_("No command given."));
         return verb_dispatch(verbs, ELEMENTSOF(verbs), NULL, argc - optind, argv + optind);
 }
 
@@ -79,5 +77,5 @@ int main(int argc, char *argv[]) {
         int r;
 
         r = run(argc, argv);
-        return r < 0 ? EXIT_FAILURE : r;
+        return verb_exit_status(r);
 }

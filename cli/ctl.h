@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-/* mamorictl: verbs and the little they share. A verb returns its exit status (>= 0), or a
- * negative errno after it has logged the error (exit status 1). */
+/* mamorictl: verbs and the little they share. A verb returns its exit status (>= 0), a negative
+ * errno after it has logged the error (exit status 1), or -ERRNO_USAGE after a usage error
+ * (exit status EXIT_USAGE). */
 
 #include <stdbool.h>
 
 #include "log.h"
 #include "macro.h"
 
-/* Exit statuses besides 0 and 1. */
+/* Exit statuses besides 0 and 1 (mamorictl(1), EXIT STATUS). */
+#define EXIT_USAGE 2            /* unknown command or option, missing or extra argument */
 #define EXIT_NOT_RUNNING 3      /* `status`: the agent is not running (no state file) */
+
+/* Not an errno: what a usage error returns, as negative errnos are returned, so it passes
+ * through every "r < 0: return r" on its way to main(), which exits with EXIT_USAGE. */
+#define ERRNO_USAGE 4096
 
 typedef struct Verb {
         const char *name;
@@ -22,9 +28,16 @@ typedef struct Verb {
  * in messages ("policy"); NULL at top level. */
 int verb_dispatch(const Verb *verbs, size_t n, const char *prefix, int argc, char *argv[]);
 
-/* Prints "mamorictl: <message>" and a hint at --help to stderr, for usage errors: returns -EINVAL. */
+/* Prints "mamorictl: <message>" and a hint at --help to stderr, for usage errors: returns
+ * -ERRNO_USAGE. */
 _printf_(1, 2)
 int log_usage_error(const char *fmt, ...);
+/* For an option getopt_long() refused ('?'; it has said why): prints the hint at --help and
+ * returns -ERRNO_USAGE. */
+int log_usage_option(void);
+/* The exit status for a verb's return value r: r itself when >= 0, EXIT_USAGE for -ERRNO_USAGE,
+ * else EXIT_FAILURE. */
+int verb_exit_status(int r);
 
 int verb_policy(int argc, char *argv[]);
 int verb_policy_lint(int argc, char *argv[]);

@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "usb-device.h"
 #include "i18n.h"
-#include "fileio.h"
 #include "macro.h"
 #include "hash.h"
 #include "usb-descriptors.h"
@@ -33,9 +33,77 @@ UsbDevice *usb_device_free(UsbDevice *u) {
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(UsbDevice *, usb_device_free);
 
+int usb_sysfs_read_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_size) {
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t size = 0, alloc = 0;
+        struct stat st;
+
+        assert(name);
+        assert(ret);
+
+        /* O_NONBLOCK: a FIFO where an attribute should be must not hang the open. */
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        for (;;) {
+                ssize_t n;
+
+                if (alloc - size < 4096 + 1) {
+                        size_t na = MAX(alloc * 2, (size_t) 8192);
+                        char *nb;
+
+                        nb = realloc(buf, na);
+                        if (!nb)
+                                return -ENOMEM;
+                        buf = nb;
+                        alloc = na;
+                }
+                n = read(fd, buf + size, alloc - size - 1);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                size += (size_t) n;
+                if (size > max)
+                        return -EFBIG;
+                /* sysfs hands out up to a page per read: a shorter one is the end */
+                if (n < 4096)
+                        break;
+        }
+        buf[size] = 0;
+        *ret = TAKE_PTR(buf);
+        if (ret_size)
+                *ret_size = size;
+        return 0;
+}
+
+int usb_sysattr_read_at(int dirfd, const char *name, char **ret) {
+        _cleanup_free_ char *v = NULL;
+        size_t n;
+        int r;
+
+        r = usb_sysfs_read_at(dirfd, name, 4096, &v, &n);
+        if (r < 0)
+                return r;
+        /* Exactly the newline the kernel appends: anything else (a '\r', spaces) is the
+         * device's own, and a serial "REG0001\r" is not "REG0001". */
+        if (n > 0 && v[n - 1] == '\n')
+                v[--n] = 0;
+        if (memchr(v, 0, n))
+                return -EBADMSG;        /* no text attribute holds a NUL */
+        *ret = TAKE_PTR(v);
+        return 0;
+}
+
 /* The device's sysfs attribute attr, NULL when absent or unreadable (as libudev would). */
 static int dup_attr(int dirfd, const char *attr, char **ret) {
-        int r = read_sysattr_at(dirfd, attr, ret);
+        int r = usb_sysattr_read_at(dirfd, attr, ret);
 
         if (r == -ENOMEM)
                 return r;
@@ -51,14 +119,16 @@ static int read_hex_attr(int dirfd, const char *attr, unsigned long max, unsigne
         unsigned long n;
         int r;
 
-        r = read_sysattr_at(dirfd, attr, &v);
+        r = usb_sysattr_read_at(dirfd, attr, &v);
         if (r == -ENOMEM)
+                return r;
+        if (r == -EBADMSG)
                 return r;
         if (r < 0)
                 return -ENOENT;
         errno = 0;
         n = strtoul(v, &end, 16);
-        if (errno != 0 || end == v || *end != 0 || n > max)
+        if (errno != 0 || end == v || *end != 0 || n > max || v[0] == '-' || v[0] == '+' || v[0] == ' ')
                 return -EBADMSG;
         *ret = n;
         return 0;
@@ -81,7 +151,7 @@ static ConnectType connect_type_from_sysfs(const char *s) {
 static ConnectType read_connect_type(int dirfd) {
         _cleanup_free_ char *v = NULL;
 
-        if (read_sysattr_at(dirfd, "port/connect_type", &v) < 0)
+        if (usb_sysattr_read_at(dirfd, "port/connect_type", &v) < 0)
                 return CONNECT_TYPE_UNKNOWN;
         return connect_type_from_sysfs(v);
 }
@@ -213,7 +283,7 @@ static int read_descriptors(UsbDevice *u, struct udev_device *d, int dirfd) {
         size_t size;
         int r;
 
-        r = read_sysfs_at(dirfd, "descriptors", DESCRIPTORS_MAX, &raw, &size);
+        r = usb_sysfs_read_at(dirfd, "descriptors", DESCRIPTORS_MAX, &raw, &size);
         if (r == -ENOENT && u->is_root_hub)
                 return fill_from_sysattrs(u, dirfd);
         if (r == -ENOENT || r == -EFBIG)
@@ -331,13 +401,82 @@ Decision usb_interfaces_decision(const PolicyInterface *ifs, const PolicyInterfa
         return found ? decision : DECISION_BLOCK;
 }
 
+/* The class, subclass and protocol of interface name, read from its own directory under the
+ * device's dev_syspath (a directory, not a link to one elsewhere). */
+static int read_interface_class(const char *dev_syspath, const char *name, uint8_t ret[static 3]) {
+        static const char *const attrs[3] = { "bInterfaceClass", "bInterfaceSubClass", "bInterfaceProtocol" };
+        _cleanup_close_ int devfd = -EBADF, fd = -EBADF;
+        unsigned long v[3];
+        int r;
+
+        if (strchr(name, '/') || streq(name, ".") || streq(name, ".."))
+                return -EINVAL;
+        devfd = open(dev_syspath, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_PATH);
+        if (devfd < 0)
+                return -errno;
+        fd = openat(devfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_PATH);
+        if (fd < 0)
+                return -errno;
+        for (unsigned i = 0; i < 3; i++) {
+                r = read_hex_attr(fd, attrs[i], 0xff, &v[i]);
+                if (r < 0)
+                        return r;
+        }
+        for (unsigned i = 0; i < 3; i++)
+                ret[i] = (uint8_t) v[i];
+        return 0;
+}
+
+Decision usb_interface_decision_at(const char *dev_syspath, const PolicyInterface *ifs,
+                                   const PolicyInterfaceDecision *ids, size_t n, const char *name,
+                                   const char **ret_rule) {
+        const char *rule = NULL;
+        bool listed = false;
+        uint8_t real[3] = {};
+        Decision d;
+        int r;
+
+        assert(dev_syspath);
+        assert(name);
+
+        if (ret_rule)
+                *ret_rule = NULL;
+        /* Start from what the descriptors say: every alternate setting must be allowed. */
+        d = usb_interfaces_decision(ifs, ids, n, name, &rule);
+        if (d != DECISION_ALLOW) {
+                if (ret_rule)
+                        *ret_rule = rule;
+                return d;
+        }
+
+        /* Then what the kernel made of the interface: the class it really has now must be one
+         * the descriptors declared for it. An interface whose class cannot be read is blocked. */
+        r = read_interface_class(dev_syspath, name, real);
+        if (r < 0)
+                return DECISION_BLOCK;
+        for (size_t i = 0; i < n; i++)
+                if (streq(ifs[i].name, name) && ifs[i].cls == real[0] && ifs[i].subclass == real[1] &&
+                    ifs[i].protocol == real[2])
+                        listed = true;
+        if (!listed)
+                return DECISION_BLOCK;
+        if (ret_rule)
+                *ret_rule = rule;
+        return DECISION_ALLOW;
+}
+
 Decision usb_device_interface_decision(const UsbDevice *u, const PolicyDecision *d, const char *name,
                                        const char **ret_rule) {
         assert(u);
         assert(d);
 
-        return usb_interfaces_decision(u->interfaces, d->interfaces, MIN(u->n_interfaces, d->n_interfaces),
-                                       name, ret_rule);
+        if (!u->syspath) {
+                if (ret_rule)
+                        *ret_rule = NULL;
+                return DECISION_BLOCK;
+        }
+        return usb_interface_decision_at(u->syspath, u->interfaces, d->interfaces,
+                                         MIN(u->n_interfaces, d->n_interfaces), name, ret_rule);
 }
 
 const char *usb_decision_reason_text(const PolicyDecision *d) {

@@ -46,16 +46,39 @@ int usb_device_read_details(UsbDevice *u);
 /* Frees u and everything it owns. Accepts NULL; returns NULL. */
 UsbDevice *usb_device_free(UsbDevice *u);
 
-/* The decision for the kernel interface name ("1-2:1.0") under d, the result of
- * policy_evaluate() on u->pd. An interface whose alternate settings declare other classes has
- * one entry per class in u->interfaces, all with the same name: it is allowed only when every
- * one of them is. Returns DECISION_BLOCK for an unknown name. *ret_rule (may be NULL) is the
- * rule of the deciding entry (the first blocking one, else the first one), or NULL. */
+/* The decision for the kernel interface name ("1-2:1.0") of device u, decided d: the
+ * usb_interface_decision_at() of u->syspath. Use it (or that) where an interface is authorized. */
 Decision usb_device_interface_decision(const UsbDevice *u, const PolicyDecision *d, const char *name,
                                        const char **ret_rule);
-/* The same over parallel arrays: ifs[i] was decided ids[i], for i < n. */
+/* Decides interface name of the device at dev_syspath, ifs[i] having been decided ids[i] for
+ * i < n (the descriptors' entries; an interface whose alternate settings declare other classes
+ * has one entry per class, all with the same name). It is allowed only when
+ *  - every entry with that name is allowed (usb_interfaces_decision()), and
+ *  - its own directory dev_syspath/name (a directory, not a link: it belongs to the device) has a
+ *    bInterfaceClass, bInterfaceSubClass and bInterfaceProtocol that one of those entries
+ *    declares: the class the kernel sees now, not only what the descriptors said before.
+ * Anything else, a class that cannot be read included, is DECISION_BLOCK (or the entries'
+ * DECISION_REJECT). *ret_rule (may be NULL) is the deciding entry's rule, NULL when the
+ * interface's directory decided. */
+Decision usb_interface_decision_at(const char *dev_syspath, const PolicyInterface *ifs,
+                                   const PolicyInterfaceDecision *ids, size_t n, const char *name,
+                                   const char **ret_rule);
+/* The decision by the descriptors alone, over parallel arrays: ifs[i] was decided ids[i], for
+ * i < n; allowed only when every entry named name is, DECISION_BLOCK for an unknown name.
+ * *ret_rule (may be NULL) is the rule of the deciding entry (the first blocking one, else the
+ * first one), or NULL. It reads nothing: to authorize an interface, use
+ * usb_interface_decision_at(). */
 Decision usb_interfaces_decision(const PolicyInterface *ifs, const PolicyInterfaceDecision *ids, size_t n,
                                  const char *name, const char **ret_rule);
+
+/* Reads the sysfs file name below dirfd (at most max bytes; -EFBIG beyond) into a NUL-terminated
+ * buffer; *ret_size (may be NULL) is its size. The open does not block (O_NONBLOCK) and only a
+ * regular file is read (-EBADFD otherwise: a FIFO, a device node, a directory). */
+int usb_sysfs_read_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_size);
+/* Reads the text attribute name below dirfd (at most a page) with usb_sysfs_read_at() and strips
+ * exactly one trailing newline, the kernel's; other trailing characters ('\r', blanks) are kept.
+ * Returns 0, -ENOENT when absent, -EBADMSG when it holds a NUL, or another negative errno. */
+int usb_sysattr_read_at(int dirfd, const char *name, char **ret);
 
 /* The staff-facing sentence (translated through gettext) explaining a decision; d NULL means the
  * device's identity could not be read. Shared by mamorid and `mamorictl policy test`, so staff and

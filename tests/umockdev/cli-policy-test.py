@@ -111,8 +111,9 @@ class PolicyTest(unittest.TestCase):
         self.assertIn('1-2:1.0', p.stdout)
 
     def test_bad_usage(self):
-        self.assertEqual(run().returncode, 1)
-        self.assertEqual(run('--device', '1-2', 'extra').returncode, 1)
+        # usage errors exit 2 (mamorictl(1)); a device that cannot be decided is an error, 1
+        self.assertEqual(run().returncode, 2)
+        self.assertEqual(run('--device', '1-2', 'extra').returncode, 2)
         self.assertEqual(run('--device', '9-9').returncode, 1)
         # An interface is not a usb_device.
         self.assertEqual(run('--device', '1-0:1.0').returncode, 1)

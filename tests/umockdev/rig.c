@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <json-c/json.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -9,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -17,7 +20,8 @@
 
 #include "rig.h"
 
-#define WAIT_STEP_MS 10
+/* Every wait is for an event (an inotify event, a notify message, the agent's exit), bounded by
+ * this overall deadline: a test fails instead of hanging. */
 #define WAIT_TIMEOUT_MS 10000
 
 Rig *rig_current;
@@ -136,7 +140,7 @@ static char *add_root_hub(Rig *r, const char *name, const char *busnum) {
 int rig_init(Rig *r, const char *name) {
         gchar *root, *probe_dir, *probe;
 
-        *r = (Rig) { .notify_fd = -1, .name = name };
+        *r = (Rig) { .notify_fd = -1, .pidfd = -1, .name = name };
         rig_current = r;
         r->tb = umockdev_testbed_new();
         if (!umockdev_in_mock_environment()) {
@@ -154,7 +158,7 @@ int rig_init(Rig *r, const char *name) {
         snprintf(r->log_path, sizeof(r->log_path), "%s/mamorid.log", r->tmp);
         snprintf(r->conf_path, sizeof(r->conf_path), "%s/mamorid.conf", r->tmp);
         snprintf(r->notify_path, sizeof(r->notify_path), "%s/notify", r->tmp);
-        if (mkdir(r->policy_dir, 0755) < 0)
+        if (mkdir(r->policy_dir, 0755) < 0 || mkdir(r->runtime_dir, 0755) < 0)
                 return 1;
         if (!g_file_set_contents(r->conf_path, "[Agent]\nLogLevel=debug\n", -1, NULL))
                 return 1;
@@ -198,6 +202,8 @@ void rig_done(Rig *r) {
                 rig_kill(r);
         if (r->notify_fd >= 0)
                 close(r->notify_fd);
+        if (r->pidfd >= 0)
+                close(r->pidfd);
         if (r->tmp[0] && !getenv("MAMORI_TEST_KEEP"))
                 remove_tree(r->tmp);
         g_free(r->usb1);
@@ -336,9 +342,105 @@ static int open_notify_socket(Rig *r) {
         return fd;
 }
 
+static int64_t now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One wait: until cond holds, re-checked on each event that may have changed it (an inotify
+ * event in the watched directories, a notify message, the agent's exit), WAIT_TIMEOUT_MS at most. */
+typedef bool (*RigCondition)(Rig *r, const void *arg);
+
+static void drain(int fd) {
+        char buf[4096];
+
+        if (fd >= 0)
+                while (read(fd, buf, sizeof(buf)) > 0)
+                        ;
+}
+
+static bool rig_wait(Rig *r, const char *extra_dir, RigCondition cond, const void *arg) {
+        int64_t deadline = now_ms() + WAIT_TIMEOUT_MS;
+        int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+        bool ok = false;
+
+        if (ifd < 0)
+                return false;
+        /* Watches first, then the check: nothing can change unseen in between. The agent
+         * replaces state.json by rename (IN_MOVED_TO); sysfs attributes are written in place. */
+        if (inotify_add_watch(ifd, r->runtime_dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0 ||
+            (extra_dir && inotify_add_watch(ifd, extra_dir, IN_CLOSE_WRITE | IN_MODIFY | IN_CREATE |
+                                            IN_MOVED_TO | IN_DELETE | IN_ATTRIB) < 0)) {
+                fprintf(stderr, "inotify_add_watch: %m\n");
+                close(ifd);
+                return false;
+        }
+        for (;;) {
+                struct pollfd p[3] = {
+                        { .fd = ifd, .events = POLLIN },
+                        { .fd = r->notify_fd, .events = POLLIN },
+                        { .fd = r->pidfd, .events = POLLIN },
+                };
+                int64_t left;
+
+                if (cond(r, arg)) {
+                        ok = true;
+                        break;
+                }
+                left = deadline - now_ms();
+                if (left <= 0 || poll(p, 3, (int) left) <= 0)
+                        break;
+                if (p[2].revents) {
+                        fprintf(stderr, "mamorid exited during a wait\n");
+                        ok = cond(r, arg);
+                        break;
+                }
+                drain(ifd);
+                drain(r->notify_fd);    /* STATUS=… : read, so the agent's queue never fills */
+        }
+        close(ifd);
+        return ok;
+}
+
+/* Waits for each of the lines in want[] (NULL-terminated) on NOTIFY_SOCKET, in this order. */
+static bool rig_wait_notify(Rig *r, const char *const *want) {
+        int64_t deadline = now_ms() + WAIT_TIMEOUT_MS;
+
+        while (*want) {
+                struct pollfd p[2] = {
+                        { .fd = r->notify_fd, .events = POLLIN },
+                        { .fd = r->pidfd, .events = POLLIN },
+                };
+                char buf[4096];
+                int64_t left = deadline - now_ms();
+                ssize_t n;
+
+                if (left <= 0 || poll(p, 2, (int) left) <= 0) {
+                        fprintf(stderr, "no %s from mamorid within %d ms\n", *want, WAIT_TIMEOUT_MS);
+                        return false;
+                }
+                if (!(p[0].revents & POLLIN)) {
+                        fprintf(stderr, "mamorid exited before %s\n", *want);
+                        return false;
+                }
+                n = recv(r->notify_fd, buf, sizeof(buf) - 1, 0);
+                if (n <= 0)
+                        continue;
+                buf[n] = 0;
+                /* one datagram, one assignment per line */
+                for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line && *want;
+                     line = strtok_r(NULL, "\n", &save))
+                        if (strcmp(line, *want) == 0)
+                                want++;
+        }
+        return true;
+}
+
 int rig_start(Rig *r) {
+        static const char *const ready[] = { "READY=1", NULL };
         const char *mamorid = getenv("MAMORID");
-        int elapsed = 0;
 
         if (!mamorid) {
                 fprintf(stderr, "MAMORID is not set\n");
@@ -350,6 +452,7 @@ int rig_start(Rig *r) {
                 perror("notify socket");
                 return -1;
         }
+        drain(r->notify_fd);
 
         r->pid = fork();
         if (r->pid < 0)
@@ -367,32 +470,37 @@ int rig_start(Rig *r) {
                       "--state-dir", r->state_dir, "--runtime-dir", r->runtime_dir, (char *) NULL);
                 _exit(127);
         }
-
-        /* Await READY=1 on the notification socket; no fixed sleep. */
-        while (elapsed < WAIT_TIMEOUT_MS) {
-                struct pollfd p = { .fd = r->notify_fd, .events = POLLIN };
-                char buf[4096];
-                ssize_t n;
+        if (r->pidfd >= 0)
+                close(r->pidfd);
+        /* Readable once the agent exits: a wait ends at once instead of running out. */
+        r->pidfd = (int) syscall(SYS_pidfd_open, r->pid, 0);
+        if (!rig_wait_notify(r, ready)) {
                 int st;
 
                 if (waitpid(r->pid, &st, WNOHANG) == r->pid) {
                         fprintf(stderr, "mamorid exited before READY=1 (status %d)\n", st);
                         r->pid = 0;
-                        return -1;
                 }
-                if (poll(&p, 1, 100) <= 0) {
-                        elapsed += 100;
-                        continue;
-                }
-                n = recv(r->notify_fd, buf, sizeof(buf) - 1, 0);
-                if (n <= 0)
-                        continue;
-                buf[n] = 0;
-                if (strstr(buf, "READY=1"))
-                        return 0;
+                return -1;
         }
-        fprintf(stderr, "mamorid did not send READY=1 within %d ms\n", WAIT_TIMEOUT_MS);
-        return -1;
+        return 0;
+}
+
+bool rig_reload(Rig *r) {
+        static const char *const reload[] = { "RELOADING=1", "READY=1", NULL };
+
+        if (r->pid <= 0)
+                return false;
+        drain(r->notify_fd);    /* what came before the signal does not count */
+        kill(r->pid, SIGHUP);
+        return rig_wait_notify(r, reload);
+}
+
+/* The agent is gone: its pidfd would end every later wait at once. */
+static void forget_pidfd(Rig *r) {
+        if (r->pidfd >= 0)
+                close(r->pidfd);
+        r->pidfd = -1;
 }
 
 int rig_stop(Rig *r) {
@@ -404,6 +512,7 @@ int rig_stop(Rig *r) {
         if (waitpid(r->pid, &st, 0) != r->pid)
                 return -1;
         r->pid = 0;
+        forget_pidfd(r);
         return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
@@ -413,6 +522,7 @@ void rig_kill(Rig *r) {
         kill(r->pid, SIGKILL);
         waitpid(r->pid, NULL, 0);
         r->pid = 0;
+        forget_pidfd(r);
 }
 
 void rig_signal(Rig *r, int sig) {
@@ -438,21 +548,32 @@ const char *rig_attr(const char *syspath, const char *attr) {
         return buf;
 }
 
-static void sleep_step(void) {
-        struct timespec ts = { .tv_nsec = WAIT_STEP_MS * 1000000L };
+typedef struct AttrWait {
+        const char *syspath, *attr, *value;
+} AttrWait;
 
-        drain_notify();
-        /* Bounded retry on a condition (testbed files raise no inotify events). */
-        nanosleep(&ts, NULL);
+static bool attr_is(Rig *r, const void *arg) {
+        const AttrWait *w = arg;
+
+        return strcmp(rig_attr(w->syspath, w->attr), w->value) == 0;
 }
 
 bool rig_wait_attr(const char *syspath, const char *attr, const char *value) {
-        for (int t = 0; t < WAIT_TIMEOUT_MS; t += WAIT_STEP_MS) {
-                if (strcmp(rig_attr(syspath, attr), value) == 0)
-                        return true;
-                sleep_step();
-        }
-        return false;
+        AttrWait w = { syspath, attr, value };
+        gchar *root, *file, *dir;
+        bool ok;
+
+        if (!rig_current)
+                return false;
+        /* The testbed's own file, which the agent's write (through the preload) lands in. */
+        root = umockdev_testbed_get_root_dir(rig_current->tb);
+        file = g_build_filename(root, syspath, attr, NULL);
+        dir = g_path_get_dirname(file);
+        ok = rig_wait(rig_current, dir, attr_is, &w);
+        g_free(dir);
+        g_free(file);
+        g_free(root);
+        return ok;
 }
 
 const char *rig_state(Rig *r) {
@@ -469,86 +590,128 @@ const char *rig_state(Rig *r) {
         return buf;
 }
 
+json_object *rig_state_json(Rig *r) {
+        return json_object_from_file(r->state_path);
+}
+
+json_object *rig_json_device(json_object *state, const char *device) {
+        json_object *devices;
+
+        if (!json_object_object_get_ex(state, "devices", &devices) || !json_object_is_type(devices, json_type_array))
+                return NULL;
+        for (size_t i = 0; i < json_object_array_length(devices); i++) {
+                json_object *d = json_object_array_get_idx(devices, i);
+                const char *name = rig_json_string(d, "device");
+
+                if (name && strcmp(name, device) == 0)
+                        return d;
+        }
+        return NULL;
+}
+
+const char *rig_json_string(json_object *o, const char *key) {
+        json_object *v;
+
+        if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+                return NULL;
+        return json_object_get_string(v);
+}
+
+json_object *rig_json_interface(json_object *device, const char *name) {
+        json_object *ifs;
+
+        if (!json_object_object_get_ex(device, "interfaces", &ifs) || !json_object_is_type(ifs, json_type_array))
+                return NULL;
+        for (size_t i = 0; i < json_object_array_length(ifs); i++) {
+                json_object *e = json_object_array_get_idx(ifs, i);
+                const char *n = rig_json_string(e, "interface");
+
+                if (n && strcmp(n, name) == 0)
+                        return e;
+        }
+        return NULL;
+}
+
 bool rig_state_device(Rig *r, const char *device, char *buf, size_t size) {
-        const char *s = rig_state(r), *start;
-        char needle[128];
-        int depth = 0;
-        bool in_string = false;
+        json_object *state = rig_state_json(r), *d = rig_json_device(state, device);
+        bool ok = false;
 
-        snprintf(needle, sizeof(needle), "{\"device\":\"%s\",", device);
-        start = strstr(s, needle);
-        if (!start)
-                return false;
-        for (const char *p = start; *p; p++) {
-                if (in_string) {
-                        if (*p == '\\' && p[1])
-                                p++;
-                        else if (*p == '"')
-                                in_string = false;
-                        continue;
-                }
-                if (*p == '"')
-                        in_string = true;
-                else if (*p == '{' || *p == '[')
-                        depth++;
-                else if ((*p == '}' || *p == ']') && --depth == 0) {
-                        size_t n = (size_t) (p - start + 1);
+        if (d) {
+                const char *text = json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN);
 
-                        if (n >= size)
-                                return false;
-                        memcpy(buf, start, n);
-                        buf[n] = 0;
-                        return true;
+                if (strlen(text) < size) {
+                        memcpy(buf, text, strlen(text) + 1);
+                        ok = true;
                 }
         }
-        return false;
+        json_object_put(state);
+        return ok;
 }
 
 const char *json_field(const char *obj, const char *key) {
         static char buf[1024];
-        char needle[128];
-        const char *p;
-        size_t n = 0;
+        json_object *o = json_tokener_parse(obj);
+        const char *v = rig_json_string(o, key);
 
-        snprintf(needle, sizeof(needle), "\"%s\":\"", key);
-        p = strstr(obj, needle);
-        if (!p)
-                return NULL;
-        p += strlen(needle);
-        while (*p && *p != '"' && n < sizeof(buf) - 1) {
-                if (*p == '\\' && p[1])
-                        p++;
-                buf[n++] = *p++;
-        }
-        buf[n] = 0;
-        return buf;
+        if (v)
+                snprintf(buf, sizeof(buf), "%s", v);
+        json_object_put(o);
+        return v ? buf : NULL;
+}
+
+const char *rig_policy_field(Rig *r, const char *key) {
+        static char buf[4096];
+        json_object *state = rig_state_json(r), *policy = NULL;
+        const char *v = NULL;
+
+        if (json_object_object_get_ex(state, "policy", &policy))
+                v = rig_json_string(policy, key);
+        if (v)
+                snprintf(buf, sizeof(buf), "%s", v);
+        json_object_put(state);
+        return v ? buf : NULL;
+}
+
+typedef struct DecisionWait {
+        const char *device, *decision;
+} DecisionWait;
+
+static bool decision_is(Rig *r, const void *arg) {
+        const DecisionWait *w = arg;
+        json_object *state = rig_state_json(r), *d = rig_json_device(state, w->device);
+        const char *v = rig_json_string(d, "decision");
+        /* umockdev may announce the device before its descriptors are written: only a record
+         * with an identity counts. */
+        bool ok = v && strcmp(v, w->decision) == 0 && rig_json_string(d, "vendor");
+
+        json_object_put(state);
+        return ok;
 }
 
 bool rig_wait_decision(Rig *r, const char *device, const char *decision) {
-        char obj[16384];
+        DecisionWait w = { device, decision };
 
-        for (int t = 0; t < WAIT_TIMEOUT_MS; t += WAIT_STEP_MS) {
-                if (rig_state_device(r, device, obj, sizeof(obj))) {
-                        const char *d = json_field(obj, "decision");
+        return rig_wait(r, NULL, decision_is, &w);
+}
 
-                        /* umockdev may announce the device before its descriptors are written: only
-                         * a record with an identity counts. */
-                        if (d && strcmp(d, decision) == 0 && json_field(obj, "vendor"))
-                                return true;
-                }
-                sleep_step();
-        }
-        return false;
+static bool device_gone(Rig *r, const void *arg) {
+        json_object *state = rig_state_json(r);
+        bool ok = state && !rig_json_device(state, arg);
+
+        json_object_put(state);
+        return ok;
+}
+
+bool rig_wait_device_gone(Rig *r, const char *device) {
+        return rig_wait(r, NULL, device_gone, device);
+}
+
+static bool policy_status_is(Rig *r, const void *arg) {
+        const char *v = rig_policy_field(r, "status");
+
+        return v && strcmp(v, arg) == 0;
 }
 
 bool rig_wait_policy_status(Rig *r, const char *status) {
-        char needle[64];
-
-        snprintf(needle, sizeof(needle), "\"policy\":{\"status\":\"%s\"", status);
-        for (int t = 0; t < WAIT_TIMEOUT_MS; t += WAIT_STEP_MS) {
-                if (strstr(rig_state(r), needle))
-                        return true;
-                sleep_step();
-        }
-        return false;
+        return rig_wait(r, NULL, policy_status_is, status);
 }

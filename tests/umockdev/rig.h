@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <json-c/json.h>
 #include <sys/types.h>
 #include <umockdev.h>
 
@@ -22,6 +23,7 @@ typedef struct Rig {
         char conf_path[320];
         char notify_path[320];
         int notify_fd;
+        int pidfd;                      /* readable once the agent exits (-1: not known) */
         pid_t pid;
         char *usb1;
         char *usb2;
@@ -71,8 +73,15 @@ int rig_bind_generic_driver(Rig *r, const char *syspath);
 /* Only this one uevent (rig_uevent() follows a usb_device's "add" with "bind", as the kernel does). */
 void rig_uevent_only(Rig *r, const char *syspath, const char *action);
 
-/* Starts mamorid and waits for READY=1 (10 s). Returns 0 or -1. */
+/* Every wait below awaits events (inotify on the runtime directory for state.json's rename,
+ * inotify on the testbed directory of an attribute, NOTIFY_SOCKET messages, the agent's exit)
+ * and gives up after 10 s, so a test fails instead of hanging. */
+
+/* Starts mamorid and waits for READY=1 on its NOTIFY_SOCKET. Returns 0 or -1. */
 int rig_start(Rig *r);
+/* Sends SIGHUP and waits for the reload it causes: RELOADING=1, then READY=1 (the agent sends
+ * READY=1 once the new policy, or the refusal, is in force and in state.json). */
+bool rig_reload(Rig *r);
 /* SIGTERM and wait; returns the exit status (or -1). */
 int rig_stop(Rig *r);
 /* SIGKILL and wait. */
@@ -82,16 +91,27 @@ void rig_signal(Rig *r, int sig);
 
 /* Reads an attribute; returns a static buffer ("" when missing). */
 const char *rig_attr(const char *syspath, const char *attr);
-/* Waits (10 ms steps, 10 s at most) until the attribute reads value. */
+/* Waits until the attribute (of the current rig's testbed) reads value. */
 bool rig_wait_attr(const char *syspath, const char *attr, const char *value);
 
-/* Reads state.json and extracts the object of one device into buf. */
+/* state.json parsed (json-c; json_object_put() it), NULL when missing or not JSON. */
+json_object *rig_state_json(Rig *r);
+/* The object of device ("1-2") in a parsed state, the interface name in a device object, the
+ * string member key of o (NULL when absent, null or not a string): borrowed references. */
+json_object *rig_json_device(json_object *state, const char *device);
+json_object *rig_json_interface(json_object *device, const char *name);
+const char *rig_json_string(json_object *o, const char *key);
+/* The object of one device in state.json, as JSON text, into buf. */
 bool rig_state_device(Rig *r, const char *device, char *buf, size_t size);
+/* The string member key of the JSON object text obj (static buffer; NULL if absent or null). */
+const char *json_field(const char *obj, const char *key);
+/* The string member key of state.json's "policy" (static buffer; NULL if absent or null). */
+const char *rig_policy_field(Rig *r, const char *key);
 /* Waits until state.json shows device with the given decision. */
 bool rig_wait_decision(Rig *r, const char *device, const char *decision);
+/* Waits until state.json no longer lists device. */
+bool rig_wait_device_gone(Rig *r, const char *device);
 /* Waits until state.json's policy status is status. */
 bool rig_wait_policy_status(Rig *r, const char *status);
-/* The string value of the first "key":"value" in obj (static buffer; NULL if absent or null). */
-const char *json_field(const char *obj, const char *key);
-/* The whole state.json (static buffer). */
+/* The whole state.json text (static buffer), for messages. */
 const char *rig_state(Rig *r);

@@ -376,21 +376,20 @@ static void test_interface_decision(void **state) {
                 { DECISION_BLOCK, NULL },
                 { DECISION_ALLOW, "r-hid" },
         };
-        UsbDevice u = { .interfaces = ifs, .n_interfaces = 3 };
-        PolicyDecision d = { .decision = DECISION_ALLOW, .n_interfaces = 3, .interfaces = ids };
         const char *rule = "x";
 
-        /* One class of the interface is blocked: the whole interface is. */
-        assert_int_equal(usb_device_interface_decision(&u, &d, "1-2:1.0", &rule), DECISION_BLOCK);
+        /* By the descriptors alone (test-usb-device.c: with the interface's own directory).
+         * One class of the interface is blocked: the whole interface is. */
+        assert_int_equal(usb_interfaces_decision(ifs, ids, 3, "1-2:1.0", &rule), DECISION_BLOCK);
         assert_null(rule);
-        assert_int_equal(usb_device_interface_decision(&u, &d, "1-2:1.1", &rule), DECISION_ALLOW);
+        assert_int_equal(usb_interfaces_decision(ifs, ids, 3, "1-2:1.1", &rule), DECISION_ALLOW);
         assert_string_equal(rule, "r-hid");
-        assert_int_equal(usb_device_interface_decision(&u, &d, "1-2:1.9", &rule), DECISION_BLOCK);
+        assert_int_equal(usb_interfaces_decision(ifs, ids, 3, "1-2:1.9", &rule), DECISION_BLOCK);
         assert_null(rule);
 
         ids[1].decision = DECISION_ALLOW;
         ids[1].rule_id = "r-storage";
-        assert_int_equal(usb_device_interface_decision(&u, &d, "1-2:1.0", NULL), DECISION_ALLOW);
+        assert_int_equal(usb_interfaces_decision(ifs, ids, 3, "1-2:1.0", NULL), DECISION_ALLOW);
 }
 
 int main(void) {

@@ -69,9 +69,18 @@ class CtlTest(unittest.TestCase):
         return path
 
     def test_usage(self):
-        self.assertEqual(ctl().returncode, 1)
-        self.assertEqual(ctl('frobnicate').returncode, 1)
-        self.assertEqual(ctl('policy', 'frobnicate').returncode, 1)
+        # mamorictl(1), EXIT STATUS: 2 on a usage error
+        dev = os.path.join(self.tmp, 'nodev')
+        for args in ([], ['frobnicate'], ['--frobnicate'], ['policy'], ['policy', 'frobnicate'],
+                     ['policy', 'lint', '--frobnicate'], ['policy', 'lint', 'a', 'b'],
+                     ['policy', 'fmt'], ['policy', 'fmt', '--frobnicate', 'a.yaml'],
+                     ['policy', 'test'], ['policy', 'test', '--frobnicate', '--device', dev],
+                     ['policy', 'test', '--device'], ['policy', 'test', '--device', dev, 'extra'],
+                     ['status', 'extra'], ['log', 'verify', 'a', 'b']):
+            p = ctl(*args)
+            self.assertEqual(p.returncode, 2, '%s: %s' % (args, p.stderr))
+            self.assertEqual(p.stdout, '', args)
+            self.assertTrue(p.stderr, args)
         p = ctl('--version')
         self.assertEqual(p.returncode, 0)
         self.assertRegex(p.stdout, r'^mamorictl \d')
@@ -80,6 +89,14 @@ class CtlTest(unittest.TestCase):
             p = ctl(*args)
             self.assertEqual(p.returncode, 0, args)
             self.assertIn('Usage', p.stdout if args != ['--help'] else 'Usage')
+
+    # status, log and quarantine return -EINVAL for an option getopt refused (exit 1): they must
+    # return log_usage_option() as the policy verbs do. Remove the marker once they do.
+    @unittest.expectedFailure
+    def test_usage_unknown_option_other_verbs(self):
+        for args in (['status', '--frobnicate'], ['log', 'verify', '--frobnicate'],
+                     ['quarantine', 'status', '--frobnicate']):
+            self.assertEqual(ctl(*args).returncode, 2, args)
 
     def test_lint_good(self):
         self.write('p/10-a.yaml', GOOD)
@@ -113,7 +130,6 @@ class CtlTest(unittest.TestCase):
         p = ctl('policy', 'fmt', bad)
         self.assertEqual(p.returncode, 1)
         self.assertRegex(p.stderr, r'c\.yaml:4:5: ')
-        self.assertEqual(ctl('policy', 'fmt').returncode, 1)
 
     def test_status_not_running(self):
         p = ctl('status', '--runtime-dir', self.tmp)

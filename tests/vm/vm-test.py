@@ -199,7 +199,7 @@ def scenario_media_kernel(ctx):
             want = f"verdict={verdict} partition={part if verdict != 'none' else 0} volumes={volumes} "
             ctx.check(out.startswith(want), f"{image}: {out}")
             vm.unplug(f"m{n}", storage=True)
-            vm.wait_until(f"[ ! -e /sys/block/{sd} ]", 20)
+            ctx.check(vm.wait_until(f"[ ! -e /sys/block/{sd} ]", 20), f"{image}: unplugged, /dev/{sd} is gone")
 
         sd = plug_authorized(ctx, vm, "ro", "mbr-luks.img", "MEDIARO", parts=1)
         ctx.check(vm.out(f"blockdev --getro /dev/{sd}") == "0", "disk starts read-write")
@@ -210,7 +210,7 @@ def scenario_media_kernel(ctx):
         rc, _ = vm.run(f"dd if=/dev/zero of=/dev/{sd}1 bs=512 count=1 conv=fsync", check=False)
         ctx.check(rc != 0, "writing to the read-only partition fails")
         vm.unplug("ro", storage=True)
-        vm.wait_until(f"[ ! -e /sys/block/{sd} ]", 20)
+        ctx.check(vm.wait_until(f"[ ! -e /sys/block/{sd} ]", 20), f"read-only stick unplugged, /dev/{sd} is gone")
 
         sd = plug_authorized(ctx, vm, "gone", "many.img", "MEDIAGONE", parts=40)
         vm.run(f"media-probe --loop 1000000 /dev/{sd} > /tmp/probe.out 2>&1 & echo $! > /tmp/probe.pid")
@@ -388,7 +388,7 @@ def scenario_agent_media(ctx):
         ok = vm.wait_until(f"udevadm info /dev/{sd} | grep -q 'MAMORI_PENDING=0'", 20)
         ctx.check(ok, "udev no longer tags it pending")
         vm.unplug("ok", storage=True)
-        vm.wait_until(f"[ ! -e /sys/block/{sd} ]", 20)
+        ctx.check(vm.wait_until(f"[ ! -e /sys/block/{sd} ]", 20), f"LUKS2 stick unplugged, /dev/{sd} is gone")
 
         # registered serial, unencrypted FAT: storage interface de-authorized, disk gone
         vm.plug_storage("fat", os.path.join(ctx.img, "fat.img"), serial="REG0002")
@@ -417,7 +417,7 @@ def scenario_agent_media(ctx):
         ok = vm.wait_until(f"udevadm info /dev/{sd}1 | grep -q 'MAMORI_PENDING=0'", 20)
         ctx.check(ok, f"its partition /dev/{sd}1 is released too")
         vm.unplug("mbr", storage=True)
-        vm.wait_until(f"[ ! -e /sys/block/{sd} ]", 20)
+        ctx.check(vm.wait_until(f"[ ! -e /sys/block/{sd} ]", 20), f"MBR+LUKS stick unplugged, /dev/{sd} is gone")
         vm.plug_storage("mix", os.path.join(ctx.img, "mixed.img"), serial="REG0004")
         ctx.check(media_event(vm, "media-failed", "Partition 2 is not encrypted"),
                   "LUKS + FAT partitions fail: 'Partition 2 is not encrypted'")
@@ -435,7 +435,7 @@ def scenario_agent_media(ctx):
         rc, _ = vm.run(f"dd if=/dev/zero of=/dev/{sd}1 bs=512 count=1 conv=fsync", check=False)
         ctx.check(rc != 0, "writing to it fails")
         vm.unplug("ro", storage=True)
-        vm.wait_until(f"[ ! -e /sys/block/{sd} ]", 20)
+        ctx.check(vm.wait_until(f"[ ! -e /sys/block/{sd} ]", 20), f"read-only medium unplugged, /dev/{sd} is gone")
 
         # a slow 40-partition stick takes many seconds to check: the check runs in a child
         # process, so another stick plugged meanwhile is decided and checked at once
@@ -518,7 +518,8 @@ def scenario_agent_media_change(ctx):
         # every event udevd sends for the drive from now on, with the properties its rules set
         vm.run("udevadm monitor --udev --property --subsystem-match=block > /tmp/udev-events.log 2>&1 & "
                "echo $! > /tmp/udev-monitor.pid")
-        vm.wait_until("grep -q 'monitor will print' /tmp/udev-events.log", 10)
+        ctx.check(vm.wait_until("grep -q 'monitor will print' /tmp/udev-events.log", 10),
+                  "udevadm monitor is listening before the disc is changed")
         vm.change_medium("cd", os.path.join(ctx.img, "fat.img"))
         ctx.check(media_event(vm, "media-failed", "The medium is not encrypted (found: vfat)"),
                   "the new disc is checked and fails: 'The medium is not encrypted (found: vfat)'")
@@ -607,11 +608,28 @@ def scenario_agent_sigkill(ctx):
         ctx.check(agent_saw(vm, "UNREG01", "block"), "unregistered stick blocked")
         vm.run("kill -KILL $(cat /tmp/mamorid.pid); while kill -0 $(cat /tmp/mamorid.pid) 2>/dev/null; do usleep 20000; done")
         ctx.check(authorized(vm, "UNREG01") == "0", "plugged stick still not authorized after SIGKILL")
+        # Plugged while no agent runs: the kernel alone decides, and must deny. (The umockdev
+        # case sigkill-fails-closed cannot show this: its sysfs has no kernel behind it.)
         vm.plug_storage("u2", os.path.join(ctx.img, "fat.img"), serial="UNREG03")
         vm.plug("usb-kbd", "kbd1")
-        wait_usb(ctx, vm, "UNREG03")
-        ctx.check(authorized(vm, "UNREG03") == "0", "stick plugged after the kill is not authorized")
+        stick = wait_usb(ctx, vm, "UNREG03")
+        ok = vm.wait_until("grep -qx 0627 /sys/bus/usb/devices/*/idVendor 2>/dev/null", 20)
+        kbd = vm.out("grep -lx 0627 /sys/bus/usb/devices/*/idVendor | head -n 1 | xargs dirname | xargs basename") \
+            if ok else ""
+        ctx.check(stick != "" and kbd != "", f"stick ({stick}) and keyboard ({kbd}) plugged after the kill enumerated")
+        # the kernel's generic driver has probed both (and found them unauthorized): its part is done
+        for dev in (stick, kbd):
+            ctx.check(vm.wait_until(f"dmesg | grep -q 'usb {dev}: Device is not authorized for usage'", 20),
+                      f"kernel log: {dev} probed, 'Device is not authorized for usage'")
+        for dev, what in ((stick, "stick"), (kbd, "keyboard")):
+            ctx.check(vm.out(f"cat /sys/bus/usb/devices/{dev}/authorized") == "0",
+                      f"{what} plugged while the agent is dead is not authorized")
+            ctx.check(vm.out(f"ls -d /sys/bus/usb/devices/{dev}:* 2>/dev/null | wc -l") == "0",
+                      f"{what} has no interfaces (never configured)")
+            ctx.check(vm.out(f"dmesg | grep -c 'usb {dev}: authorized to connect'; true") == "0",
+                      f"kernel log: {what} ({dev}) was never authorized, not even briefly")
         ctx.check(vm.out("ls /sys/block | grep -c '^sd'; true") == "0", "no disk at all")
+        ctx.check(vm.out("ls -l /sys/class/input/ | grep -c '/usb'; true") == "0", "no USB input device")
         ctx.check(vm.out("cat /sys/bus/usb/devices/usb*/authorized_default | sort -u") == "0",
                   "root hubs still deny by default")
     finally:
@@ -725,7 +743,8 @@ def scenario_debian_unit(ctx):
                   f"started ({trigger / 1e6:.2f} s)")
         # the first root hub in the kernel's log (short-monotonic: "[   18.349867] kernel: usb usb1: ...")
         # (journald may still be importing the kernel's boot messages: wait for them)
-        vm.wait_until("journalctl -b -k --no-pager | grep -q 'usb usb[0-9]*: New USB device found'", 30)
+        ctx.check(vm.wait_until("journalctl -b -k --no-pager | grep -q 'usb usb[0-9]*: New USB device found'", 30),
+                  "journal: the kernel's boot messages name the first root hub")
         line = vm.out("journalctl -b -k -o short-monotonic --no-pager | "
                       "grep -m 1 'usb usb[0-9]*: New USB device found'; true")
         first = int(float(line.split("]")[0].strip("[ ")) * 1e6) if line.startswith("[") else 0

@@ -5,7 +5,7 @@ the guest. Python 3 standard library only.
     with Machine(kernel, [base_cpio, overlay_cpio], workdir) as vm:
         vm.run("cat /sys/module/usbcore/parameters/authorized_default")
         vm.plug_storage("s1", "/path/luks2.img", serial="M0001")
-        vm.wait_until("test -b /dev/sda", timeout=20)
+        assert vm.wait_until("test -b /dev/sda", timeout=20), "/dev/sda appeared"
         vm.unplug("s1")
 
 The guest's /init (guest-init.sh) serves requests on its second serial port;
