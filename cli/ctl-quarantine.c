@@ -38,7 +38,7 @@ static int quarantine_parse(int argc, char *argv[], const char **ret_state_dir, 
                         *ret_reason = optarg;
                         break;
                 case '?':
-                        return -EINVAL;
+                        return log_usage_option();
                 default:
                         return log_usage_error(_("Unexpected option."));
                 }

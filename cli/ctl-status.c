@@ -308,7 +308,7 @@ int verb_status(int argc, char *argv[]) {
                         dir = optarg;
                         break;
                 case '?':
-                        return -EINVAL;
+                        return log_usage_option();
                 default:
                         return log_error_errno(EINVAL, "Unexpected option %c", c);
                 }

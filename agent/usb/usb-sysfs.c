@@ -141,8 +141,9 @@ static int enforce_interfaces(const char *syspath, const PolicyInterface *ifs,
 
                 if (strncmp(de->d_name, devname, len) != 0 || de->d_name[len] != ':')
                         continue;
-                /* every alternate setting of the interface must be allowed (usbid/usb-device.h) */
-                allow = usb_interfaces_decision(ifs, ids, n, de->d_name, &rule) == DECISION_ALLOW;
+                /* every alternate setting of the interface must be allowed, and the class its own
+                 * directory shows must be one they declare (usbid/usb-device.h) */
+                allow = usb_interface_decision_at(syspath, ifs, ids, n, de->d_name, &rule) == DECISION_ALLOW;
                 log_debug("enforce: interface %s: %s (rule %s)", de->d_name, allow ? "allow" : "block",
                           rule ?: "-");
                 if (asprintf(&ipath, "%s/%s", syspath, de->d_name) < 0)

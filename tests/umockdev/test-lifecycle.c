@@ -103,29 +103,6 @@ static bool suppressed_allowed(json_object *rec, const void *count) {
                 g_strcmp0(field(rec, "count"), count) == 0;
 }
 
-static bool wait_removed(Rig *r, const char *device) {
-        char obj[16384];
-
-        for (int t = 0; t < 1000; t++) {
-                if (!rig_state_device(r, device, obj, sizeof obj))
-                        return true;
-                g_usleep(10000);
-        }
-        return false;
-}
-
-static const char *state_policy_field(Rig *r, const char *key) {
-        static char buf[1024];
-        json_object *root = json_tokener_parse(rig_state(r)), *policy;
-        const char *v;
-
-        buf[0] = 0;
-        if (root && json_object_object_get_ex(root, "policy", &policy) && (v = field(policy, key)))
-                snprintf(buf, sizeof buf, "%s", v);
-        json_object_put(root);
-        return buf;
-}
-
 /* 3. A stick that flaps exhausts its own record budget only: a second registered stick on the
  * same port with the same vid:pid still gets its record, and the held-back records of the first
  * are summarized (here when the agent stops). */
@@ -143,7 +120,7 @@ static int test_ratelimit_identity(Rig *r) {
                 rig_uevent(r, dev, "add");
                 CHECK(rig_wait_decision(r, "1-2", "allow"), "round %d: not allowed", i);
                 rig_uevent(r, dev, "remove");
-                CHECK(wait_removed(r, "1-2"), "round %d: not removed", i);
+                CHECK(rig_wait_device_gone(r, "1-2"), "round %d: not removed", i);
         }
         umockdev_testbed_remove_device(r->tb, dev);
         g_free(dev);
@@ -276,7 +253,7 @@ static int test_last_good_restart(Rig *r) {
         CHECK(rig_write_policy(r, "10-policy.yaml", POLICY_RULES) == 0, "policy");
         CHECK(rig_start(r) == 0, "mamorid did not start");
         CHECK(rig_wait_policy_status(r, "ok"), "policy not loaded");
-        version = g_strdup(state_policy_field(r, "version"));
+        version = g_strdup(rig_policy_field(r, "version"));
         CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
 
         CHECK(rig_write_policy(r, "20-broken.yaml", "rules:\n  - id: x\n    action: allow\n    colour: red\n") == 0,
@@ -286,11 +263,11 @@ static int test_last_good_restart(Rig *r) {
         CHECK(rig_start(r) == 0, "mamorid did not restart");
         CHECK(rig_wait_decision(r, "1-3", "allow"), "keyboard blocked after a restart with a broken policy");
         CHECK(strcmp(rig_attr(kbd, "authorized"), "1") == 0, "keyboard not authorized");
-        CHECK(strcmp(state_policy_field(r, "status"), "error") == 0, "policy status is not 'error'");
-        CHECK(strcmp(state_policy_field(r, "version"), version) == 0, "not the last good version");
-        v = state_policy_field(r, "source");
+        CHECK(strcmp(rig_policy_field(r, "status"), "error") == 0, "policy status is not 'error'");
+        CHECK(strcmp(rig_policy_field(r, "version"), version) == 0, "not the last good version");
+        v = rig_policy_field(r, "source");
         CHECK(strstr(v, "last-good"), "state.json does not say the policy is the last good copy: '%s'", v);
-        CHECK(strstr(state_policy_field(r, "error"), "20-broken.yaml:4:"), "the refusal is not shown");
+        CHECK(strstr(rig_policy_field(r, "error"), "20-broken.yaml:4:"), "the refusal is not shown");
         CHECK(rig_stop(r) == 0, "mamorid did not exit cleanly");
         CHECK(count_records(r, kind_is, "policy-last-good") == 1, "no policy-last-good record");
         g_free(version);
