@@ -11,6 +11,7 @@ Each scenario boots its own guest, with an overlay initramfs holding what this
 build produced. Exit status: 0 all passed, 1 a check failed, 77 QEMU cannot run.
 """
 import argparse
+import datetime
 import fcntl
 import glob
 import os
@@ -598,6 +599,31 @@ def scenario_agent_restart(ctx):
         vm.stop()
 
 
+def scenario_agent_clock(ctx):
+    """A registration that ends at midnight: the wall clock set past it de-authorizes the stick."""
+    vm = boot_agent(ctx, "agent-clock")
+    try:
+        today = vm.out("date +%Y-%m-%d")
+        vm.write_file("/etc/mamori/policy.d/60-clock.yaml",
+                      'media:\n  - asset: "VM-CLOCK"\n    vendor: "46f4"\n    product: "0001"\n'
+                      f'    serial: "REGCLK1"\n    valid-until: {today}\n')
+        start_agent(ctx, vm)
+        vm.plug_storage("c1", os.path.join(ctx.img, "luks2.img"), serial="REGCLK1")
+        wait_usb(ctx, vm, "REGCLK1")
+        ctx.check(agent_saw(vm, "REGCLK1", "allow"), "stick allowed while its registration runs")
+        ctx.check(authorized(vm, "REGCLK1") == "1", "stick authorized")
+        # The guest's clock jumps to tomorrow, as an NTP step or an operator would set it.
+        tomorrow = (datetime.date.fromisoformat(today) + datetime.timedelta(days=1)).isoformat()
+        vm.run(f"date -s '{tomorrow} 00:00:05' >/dev/null")
+        ctx.check(agent_saw(vm, "REGCLK1", "block"), "stick blocked once the clock is past its valid-until")
+        ctx.check(vm.wait_until(f"[ $(cat /sys/bus/usb/devices/{usb_path(vm, 'REGCLK1')}/authorized) = 0 ]", 20),
+                  "expired stick de-authorized")
+        ctx.check(vm.run("grep -q 'wall clock was set' /tmp/mamorid.log", check=False)[0] == 0,
+                  "the agent says it re-decided on the clock change")
+    finally:
+        vm.stop()
+
+
 def scenario_agent_sigkill(ctx):
     """SIGKILL while a stick is plugged: nothing new opens up (the kernel keeps denying)."""
     vm = boot_agent(ctx, "agent-sigkill")
@@ -840,6 +866,7 @@ SCENARIOS = {
     "agent-media-change": scenario_agent_media_change,
     "agent-restart": scenario_agent_restart,
     "agent-sigkill": scenario_agent_sigkill,
+    "agent-clock": scenario_agent_clock,
     "debian-unit": scenario_debian_unit,
 }
 
