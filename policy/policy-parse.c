@@ -212,6 +212,40 @@ static void buffer_position(const char *data, size_t off, unsigned *ret_line, un
         *ret_column = column;
 }
 
+/* Offset of the first control character YAML does not allow in a file (C0 but tab, line feed
+ * and carriage return; DEL; C1 but NEL), or size. The data is valid UTF-8 here, so a C1 control
+ * is the two bytes C2 80..9F. (Escapes such as "\x01" in quoted strings are text, not controls.) */
+static size_t control_check(const char *data, size_t size) {
+        const unsigned char *s = (const unsigned char *) data;
+
+        for (size_t i = 0; i < size; i++) {
+                unsigned char c = s[i];
+
+                if (c >= 0x20 && c != 0x7f && c != 0xc2)
+                        continue;
+                if (c == '\t' || c == '\n' || c == '\r')
+                        continue;
+                if (c == 0xc2 && (i + 1 >= size || s[i + 1] < 0x80 || s[i + 1] > 0x9f || s[i + 1] == 0x85))
+                        continue;
+                return i;
+        }
+        return size;
+}
+
+/* The code point of the (valid UTF-8) character at s. */
+static uint32_t utf8_code_point(const char *s) {
+        const unsigned char *u = (const unsigned char *) s;
+
+        if (u[0] < 0x80)
+                return u[0];
+        if (u[0] < 0xe0)
+                return (uint32_t) (u[0] & 0x1f) << 6 | (u[1] & 0x3f);
+        if (u[0] < 0xf0)
+                return (uint32_t) (u[0] & 0x0f) << 12 | (uint32_t) (u[1] & 0x3f) << 6 | (u[2] & 0x3f);
+        return (uint32_t) (u[0] & 0x07) << 18 | (uint32_t) (u[1] & 0x3f) << 12 | (uint32_t) (u[2] & 0x3f) << 6 |
+                (u[3] & 0x3f);
+}
+
 static int buffer_check(const char *file, const char *data, size_t size, PolicyError *reterr) {
         unsigned line, column;
         size_t bad;
@@ -223,6 +257,13 @@ static int buffer_check(const char *file, const char *data, size_t size, PolicyE
         if (bad < size) {
                 buffer_position(data, bad, &line, &column);
                 return policy_error_set(reterr, -EBADMSG, file, line, column, "invalid UTF-8");
+        }
+
+        bad = control_check(data, size);
+        if (bad < size) {
+                buffer_position(data, bad, &line, &column);
+                return policy_error_set(reterr, -EBADMSG, file, line, column,
+                                        "control character U+%04X is not allowed", utf8_code_point(data + bad));
         }
 
         /* A tab in the leading white space of a line (only spaces and CRs before it on its line).
@@ -543,6 +584,19 @@ static int read_libyaml(Builder *b, const char *data, size_t size, PolicyError *
                 if (!yaml_parser_parse(&parser, &e)) {
                         if (parser.error == YAML_MEMORY_ERROR)
                                 return -ENOMEM;
+                        if (parser.error == YAML_READER_ERROR) {
+                                /* the reader reports a byte offset, not a mark */
+                                unsigned line, column;
+
+                                buffer_position(data, MIN(parser.problem_offset, size), &line, &column);
+                                if (parser.problem_value >= 0)
+                                        return policy_error_set(reterr, -EBADMSG, b->file, line, column,
+                                                                "YAML syntax error: %s (U+%04X)",
+                                                                parser.problem ?: "unknown problem",
+                                                                (unsigned) parser.problem_value);
+                                return policy_error_set(reterr, -EBADMSG, b->file, line, column,
+                                                        "YAML syntax error: %s", parser.problem ?: "unknown problem");
+                        }
                         return policy_error_set(reterr, -EBADMSG, b->file,
                                                 (unsigned) parser.problem_mark.line + 1,
                                                 (unsigned) parser.problem_mark.column + 1,
