@@ -58,8 +58,6 @@ static int read_fd_full(int fd, size_t max, size_t alloc, bool sysfs, char **ret
 
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size) {
         _cleanup_close_ int fd = -EBADF;
-        size_t alloc = 0;
-        struct stat st;
 
         assert(path);
         assert(ret);
@@ -67,6 +65,16 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size) {
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
+        return read_full_fd(fd, max, ret, ret_size);
+}
+
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_size) {
+        size_t alloc = 0;
+        struct stat st;
+
+        assert(fd >= 0);
+        assert(ret);
+
         /* A regular file: one buffer of its size (and a page more, so reaching its end needs no
          * second one); a file that grows meanwhile is still read to its end. */
         if (fstat(fd, &st) < 0)

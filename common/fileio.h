@@ -6,6 +6,8 @@
 
 /* Reads a whole file (at most max bytes; -EFBIG beyond) into a NUL-terminated buffer. */
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size);
+/* The same from an open file descriptor (read from its current offset; not closed). */
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_size);
 
 /* Reads a sysfs file below dirfd (at most max bytes; -EFBIG beyond) into a NUL-terminated buffer
  * with one open, as few reads as it takes and one close: sysfs hands out up to a page per read,
