@@ -246,7 +246,7 @@ static uint32_t utf8_code_point(const char *s) {
                 (u[3] & 0x3f);
 }
 
-static int buffer_check(const char *file, const char *data, size_t size, PolicyError *reterr) {
+int policy_text_check(const char *file, const char *data, size_t size, PolicyError *reterr) {
         unsigned line, column;
         size_t bad;
 
@@ -265,6 +265,16 @@ static int buffer_check(const char *file, const char *data, size_t size, PolicyE
                 return policy_error_set(reterr, -EBADMSG, file, line, column,
                                         "control character U+%04X is not allowed", utf8_code_point(data + bad));
         }
+        return 0;
+}
+
+static int buffer_check(const char *file, const char *data, size_t size, PolicyError *reterr) {
+        unsigned line, column;
+        int r;
+
+        r = policy_text_check(file, data, size, reterr);
+        if (r < 0)
+                return r;
 
         /* A tab in the leading white space of a line (only spaces and CRs before it on its line).
          * Tabs are rare, so look only at each tab and the start of its line. */
@@ -652,6 +662,47 @@ int policy_tree_parse_stream(const char *file, const char *data, size_t size, Po
 int policy_tree_parse(const char *file, const char *data, size_t size, PolicyTree **ret,
                       PolicyError *reterr) {
         return policy_tree_parse_stream(file, data, size, NULL, NULL, ret, reterr);
+}
+
+/* A builder fed by another reader than libyaml (the JSON Lines ledger): one tree at a time. */
+int policy_builder_new(const char *file, PolicyTreeBuilder **ret) {
+        Builder *b;
+
+        assert(file);
+        assert(ret);
+        b = calloc(1, sizeof(Builder));
+        if (!b)
+                return -ENOMEM;
+        b->tree = calloc(1, sizeof(PolicyTree));
+        if (!b->tree) {
+                free(b);
+                return -ENOMEM;
+        }
+        b->file = file;
+        *ret = b;
+        return 0;
+}
+
+const PolicyNode *policy_builder_root(const PolicyTreeBuilder *b) {
+        return b->depth == 0 ? b->tree->root : NULL;
+}
+
+void policy_builder_reset(PolicyTreeBuilder *b) {
+        arena_reset(b->tree, (ArenaMark) {});
+        b->tree->root = NULL;
+        for (size_t i = 0; i < b->depth; i++)
+                b->stack[i] = (Frame) { .items = b->stack[i].items, .allocated = b->stack[i].allocated };
+        b->depth = 0;
+}
+
+PolicyTreeBuilder *policy_builder_free(PolicyTreeBuilder *b) {
+        if (!b)
+                return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(b->stack); i++)
+                free(b->stack[i].items);
+        policy_tree_free(b->tree);
+        free(b);
+        return NULL;
 }
 
 /* Typed getters and mapping functions: see policy-internal.h. */
