@@ -198,12 +198,6 @@ static int check_header(json_object *o, const Line *l, size_t start, PolicyError
         json_object *f = NULL;
         const char *s;
 
-        json_object_object_foreach(o, key, value) {
-                (void) value;
-                if (!streq(key, "format"))
-                        return policy_error_set(reterr, -EBADMSG, l->file, l->number, line_column(l, start),
-                                                "unknown key '%s' in the ledger header", key);
-        }
         if (!json_object_object_get_ex(o, "format", &f) || !json_object_is_type(f, json_type_string))
                 return policy_error_set(reterr, -EBADMSG, l->file, l->number, line_column(l, start),
                                         "the first line of a media ledger must be {\"format\":\"" LEDGER_FORMAT "\"}");
@@ -211,6 +205,12 @@ static int check_header(json_object *o, const Line *l, size_t start, PolicyError
         if (!streq(s, LEDGER_FORMAT))
                 return policy_error_set(reterr, -EBADMSG, l->file, l->number, line_column(l, start),
                                         "unsupported media ledger format '%s': expected '" LEDGER_FORMAT "'", s);
+        json_object_object_foreach(o, key, value) {
+                (void) value;
+                if (!streq(key, "format"))
+                        return policy_error_set(reterr, -EBADMSG, l->file, l->number, line_column(l, start),
+                                                "unknown key '%s' in the ledger header", key);
+        }
         return 0;
 }
 
