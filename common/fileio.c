@@ -62,8 +62,6 @@ const char *file_error_to_string(int r) {
 
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size) {
         _cleanup_close_ int fd = -EBADF;
-        size_t alloc = 0;
-        struct stat st;
 
         assert(path);
         assert(ret);
@@ -73,6 +71,16 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size) {
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
+        return read_full_fd(fd, max, ret, ret_size);
+}
+
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_size) {
+        size_t alloc;
+        struct stat st;
+
+        assert(fd >= 0);
+        assert(ret);
+
         if (fstat(fd, &st) < 0)
                 return -errno;
         if (S_ISDIR(st.st_mode))

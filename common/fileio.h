@@ -8,6 +8,8 @@
  * Anything else is refused without blocking: -EISDIR for a directory, -EBADFD for a FIFO, socket
  * or device (file_error_to_string() words it). */
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_size);
+/* The same from an open file descriptor (read from its current offset; not closed). */
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_size);
 
 /* "not a regular file" for -EBADFD, strerror() for the rest. */
 const char *file_error_to_string(int r);

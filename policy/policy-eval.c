@@ -29,6 +29,48 @@ static bool medium_expired(const PolicyMedium *m, time_t now) {
         return d > m->until_day;        /* the last valid day is valid until its end */
 }
 
+/* The first moment a medium with valid-until is refused: the start of the day after its last
+ * valid day, in local time, exactly where medium_expired() turns true. */
+static time_t medium_expiry(int year, int month, int day) {
+        struct tm tm = {
+                .tm_year = year - 1900,
+                .tm_mon = month - 1,
+                .tm_mday = day + 1,     /* mktime() normalizes the 32nd to the 1st of the next month */
+                .tm_isdst = -1,
+        };
+
+        return mktime(&tm);
+}
+
+/* The earliest expiry after now (see policy.h). The earliest last valid day that is today or
+ * later gives the earliest moment; one mktime() for a ledger of any size. */
+time_t policy_next_expiry(const Policy *p, time_t now) {
+        const PolicyMedium *first = NULL;
+        struct tm tm;
+        int today;
+        time_t t;
+
+        if (!p || !localtime_r(&now, &tm))
+                return 0;
+        today = (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+        for (size_t i = 0; i < p->n_media; i++) {
+                const PolicyMedium *m = p->media[i];
+                int d;
+
+                if (!m->has_valid_until)
+                        continue;
+                d = m->until_year * 10000 + m->until_month * 100 + m->until_day;
+                if (d < today)
+                        continue;       /* expired already */
+                if (!first || d < first->until_year * 10000 + first->until_month * 100 + first->until_day)
+                        first = m;
+        }
+        if (!first)
+                return 0;
+        t = medium_expiry(first->until_year, first->until_month, first->until_day);
+        return t > now ? t : 0;
+}
+
 static bool medium_host_ok(const PolicyMedium *m, const char *hostname) {
         if (!m->hosts)
                 return true;

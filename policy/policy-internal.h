@@ -80,6 +80,17 @@ int policy_builder_open(PolicyTreeBuilder *b, PolicyNodeType type, unsigned line
 int policy_builder_scalar(PolicyTreeBuilder *b, unsigned line, unsigned column, const char *value, size_t length,
                           bool plain, PolicyError *reterr);
 int policy_builder_close(PolicyTreeBuilder *b, PolicyError *reterr);
+/* A builder for another reader (the JSON Lines ledger): policy_builder_root() is the tree built
+ * since the last policy_builder_reset(), which frees its nodes (keeping the memory for the next
+ * one). file must outlive the builder. */
+int policy_builder_new(const char *file, PolicyTreeBuilder **ret);
+const PolicyNode *policy_builder_root(const PolicyTreeBuilder *b);
+void policy_builder_reset(PolicyTreeBuilder *b);
+PolicyTreeBuilder *policy_builder_free(PolicyTreeBuilder *b);
+DEFINE_TRIVIAL_CLEANUP_FUNC(PolicyTreeBuilder *, policy_builder_free);
+/* The checks of a file's raw bytes that do not depend on its syntax: size, UTF-8, control
+ * characters. Returns 0 or -EBADMSG with reterr at the offending character. */
+int policy_text_check(const char *file, const char *data, size_t size, PolicyError *reterr);
 /* The root node, or NULL for an empty document. */
 const PolicyNode *policy_tree_root(const PolicyTree *t);
 /* Frees a tree; accepts NULL, returns NULL. */
@@ -265,6 +276,10 @@ int policy_net_parse(Policy *p, const PolicyNode *node, PolicyError *reterr);
 
 /* Adds one parsed file's tree to p (validation of everything inside one file; policy-validate.c). */
 int policy_add_tree(Policy *p, const PolicyTree *t, PolicyError *reterr);
+/* Validates one medium mapping (a `media:` item or a ledger line) and adds it to p. */
+int policy_medium_parse(Policy *p, const PolicyNode *n, PolicyError *reterr);
+/* Parses a JSON Lines media ledger (policy-ledger.c; the format is in SYNTAX.md) into p. */
+int policy_ledger_parse(Policy *p, const char *file, const char *data, size_t size, PolicyError *reterr);
 /* The PolicyTreeItemHandler of policy_add_buffer(): builds rules and media while the file is
  * parsed, item by item. */
 int policy_add_stream_item(const PolicyNode *key, const PolicyNode *item, void *userdata, PolicyError *reterr);

@@ -11,8 +11,9 @@
 #include <sys/stat.h>
 
 #include "fileio.h"
-#include "policy-internal.h"
 #include "hash.h"
+#include "policy-internal.h"
+#include "trust.h"
 
 /* Frees a NULL-terminated array of strings; accepts NULL. */
 void policy_strv_free(char **l) {
@@ -171,7 +172,7 @@ int policy_ptr_array_push(void ***array, size_t *n, void *ptr) {
 }
 
 static int add_buffer_full(Policy *p, const char *display, const char *digest_name, const char *data,
-                           size_t size, PolicyError *reterr) {
+                           size_t size, bool ledger, PolicyError *reterr) {
         _cleanup_(policy_tree_freep) PolicyTree *t = NULL;
         char *name;
         int r;
@@ -194,6 +195,8 @@ static int add_buffer_full(Policy *p, const char *display, const char *digest_na
         sha256_update(p->sha, data ?: "", size);
         sha256_update(p->sha, "", 1);
 
+        if (ledger)
+                return policy_ledger_parse(p, name, data, size, reterr);
         r = policy_tree_parse_stream(name, data, size, policy_add_stream_item, p, &t, reterr);
         if (r < 0)
                 return r;
@@ -203,7 +206,12 @@ static int add_buffer_full(Policy *p, const char *display, const char *digest_na
 /* Parses one file's content and adds it to p. name is used in errors and the digest.
  * Returns 0, -EBADMSG (reterr filled) or -ENOMEM. */
 int policy_add_buffer(Policy *p, const char *name, const char *data, size_t size, PolicyError *reterr) {
-        return add_buffer_full(p, name, name, data, size, reterr);
+        return add_buffer_full(p, name, name, data, size, false, reterr);
+}
+
+/* Parses one media ledger's content (JSON Lines, policy-ledger.c) and adds it to p. */
+int policy_add_ledger_buffer(Policy *p, const char *name, const char *data, size_t size, PolicyError *reterr) {
+        return add_buffer_full(p, name, name, data, size, true, reterr);
 }
 
 uint64_t policy_string_hash(const char *s) {
@@ -397,25 +405,39 @@ static void closedirp(DIR **d) {
                 closedir(*d);
 }
 
-/* Reads the *.yaml names of a directory (not hidden, regular files), sorted. */
-static int list_policy_files(const char *dir, char ***ret, size_t *ret_n) {
+static bool has_suffix(const char *s, const char *suffix) {
+        size_t n = strlen(s), k = strlen(suffix);
+
+        return n > k && streq(s + n - k, suffix);
+}
+
+/* Whether a directory entry is a policy file by its name: *.yaml or a *.jsonl media ledger, not
+ * hidden. Its type is checked when it is opened. */
+static bool is_policy_file_name(const char *name) {
+        return name[0] != '.' && (has_suffix(name, ".yaml") || has_suffix(name, ".jsonl"));
+}
+
+/* Reads the policy file names of the directory open at dfd, sorted. */
+static int list_policy_files(int dfd, char ***ret, size_t *ret_n) {
         _cleanup_(closedirp) DIR *d = NULL;
         char **names = NULL;
         size_t n = 0;
         struct dirent *de;
-        int r = 0;
+        int fd, r = 0;
 
-        d = opendir(dir);
-        if (!d)
+        fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
                 return -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
         while ((errno = 0, de = readdir(d))) {
-                size_t len = strlen(de->d_name);
-                struct stat st;
                 char *s;
 
-                if (de->d_name[0] == '.' || len < 6 || !streq(de->d_name + len - 5, ".yaml"))
-                        continue;
-                if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
+                if (!is_policy_file_name(de->d_name))
                         continue;
                 s = strdup(de->d_name);
                 if (!s || policy_ptr_array_push((void ***) &names, &n, s) < 0) {
@@ -439,7 +461,76 @@ static int list_policy_files(const char *dir, char ***ret, size_t *ret_n) {
         return 0;
 }
 
-static int load_files(Policy *p, const char *dir, char **names, size_t n, PolicyError *reterr) {
+static const char *file_type_name(mode_t mode) {
+        switch (mode & S_IFMT) {
+        case S_IFLNK:
+                return "symbolic link";
+        case S_IFIFO:
+                return "FIFO";
+        case S_IFDIR:
+                return "directory";
+        case S_IFSOCK:
+                return "socket";
+        case S_IFCHR:
+                return "character device";
+        case S_IFBLK:
+                return "block device";
+        default:
+                return "unknown type";
+        }
+}
+
+static int not_regular(PolicyError *reterr, const char *path, mode_t mode) {
+        return policy_error_set(reterr, -EBADMSG, path, 0, 0, "not a regular file (%s)%s", file_type_name(mode),
+                                S_ISLNK(mode) ? ": symbolic links are refused, copy the file" : "");
+}
+
+/* StrictModes refusal (trust.h) as a PolicyError naming the object refused. */
+static int untrusted(PolicyError *reterr, int r, const char *path, const char *bad, const char *reason) {
+        if (r == -ENOMEM)
+                return r;
+        if (r == -EPERM)
+                return policy_error_set(reterr, -EPERM, bad ?: path, 0, 0, "%s", reason ?: "not trusted");
+        return policy_error_set(reterr, r, path, 0, 0, "cannot check ownership and mode: %s", strerror(-r));
+}
+
+/* Opens one policy file below dfd: a regular file (never a symbolic link; O_NONBLOCK so that a
+ * FIFO put there meanwhile cannot block the reader), owned and writable as StrictModes require;
+ * then reads it through that same fd, so the file checked is the file read. */
+static int read_policy_file(int dfd, const char *name, const char *path, char **ret, size_t *ret_size,
+                            PolicyError *reterr) {
+        _cleanup_free_ char *bad = NULL, *reason = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        int r;
+
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return policy_error_set(reterr, -errno, path, 0, 0, "cannot read file: %s", strerror(errno));
+        if (!S_ISREG(st.st_mode))
+                return not_regular(reterr, path, st.st_mode);
+        fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                if (errno == ELOOP)
+                        return not_regular(reterr, path, S_IFLNK);
+                return policy_error_set(reterr, -errno, path, 0, 0, "cannot read file: %s", strerror(errno));
+        }
+        if (fstat(fd, &st) < 0)
+                return policy_error_set(reterr, -errno, path, 0, 0, "cannot read file: %s", strerror(errno));
+        if (!S_ISREG(st.st_mode))
+                return not_regular(reterr, path, st.st_mode);
+        /* the directories above were checked through dfd */
+        r = trust_check_fd(fd, path, geteuid(), &bad, &reason);
+        if (r < 0)
+                return untrusted(reterr, r, path, bad, reason);
+        r = read_full_fd(fd, POLICY_MAX_FILE_SIZE, ret, ret_size);
+        if (r == -EFBIG)
+                return policy_error_set(reterr, -EBADMSG, path, 1, 1, "file is larger than 64 MiB");
+        if (r < 0)
+                return policy_error_set(reterr, r, path, 0, 0, "cannot read file: %s", strerror(-r));
+        return 0;
+}
+
+static int load_files(Policy *p, int dfd, const char *dir, char **names, size_t n, PolicyError *reterr) {
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *path = NULL, *data = NULL;
                 size_t size = 0;
@@ -447,21 +538,21 @@ static int load_files(Policy *p, const char *dir, char **names, size_t n, Policy
 
                 if (asprintf(&path, "%s/%s", dir, names[i]) < 0)
                         return -ENOMEM;
-                r = read_full_file(path, POLICY_MAX_FILE_SIZE, &data, &size);
-                if (r == -EFBIG)
-                        return policy_error_set(reterr, -EBADMSG, path, 1, 1, "file is larger than 64 MiB");
+                r = read_policy_file(dfd, names[i], path, &data, &size, reterr);
                 if (r < 0)
-                        return policy_error_set(reterr, r, path, 0, 0, "cannot read file: %s", strerror(-r));
-                r = add_buffer_full(p, path, names[i], data, size, reterr);
+                        return r;
+                r = add_buffer_full(p, path, names[i], data, size, has_suffix(names[i], ".jsonl"), reterr);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-/* Loads every *.yaml file of dir (see policy.h). */
+/* Loads every policy file of dir (see policy.h). */
 int policy_load_dir(const char *dir, Policy **ret, PolicyError *reterr) {
         _cleanup_(policy_freep) Policy *p = NULL;
+        _cleanup_free_ char *bad = NULL, *reason = NULL;
+        _cleanup_close_ int dfd = -EBADF;
         char **names = NULL;
         size_t n = 0;
         int r;
@@ -469,13 +560,22 @@ int policy_load_dir(const char *dir, Policy **ret, PolicyError *reterr) {
         assert_return(dir, -EINVAL);
         assert_return(ret, -EINVAL);
 
-        r = list_policy_files(dir, &names, &n);
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return policy_error_set(reterr, -errno, dir, 0, 0, "cannot read policy directory: %s",
+                                        strerror(errno));
+        /* StrictModes: the directory and every directory above it */
+        r = path_check_trusted(dir, dfd, geteuid(), &bad, &reason);
+        if (r < 0)
+                return untrusted(reterr, r, dir, bad, reason);
+
+        r = list_policy_files(dfd, &names, &n);
         if (r < 0)
                 return policy_error_set(reterr, r, dir, 0, 0, "cannot read policy directory: %s", strerror(-r));
 
         r = policy_new(&p);
         if (r >= 0)
-                r = load_files(p, dir, names, n, reterr);
+                r = load_files(p, dfd, dir, names, n, reterr);
         for (size_t i = 0; i < n; i++)
                 free(names[i]);
         free(names);

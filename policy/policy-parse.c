@@ -212,7 +212,41 @@ static void buffer_position(const char *data, size_t off, unsigned *ret_line, un
         *ret_column = column;
 }
 
-static int buffer_check(const char *file, const char *data, size_t size, PolicyError *reterr) {
+/* Offset of the first control character YAML does not allow in a file (C0 but tab, line feed
+ * and carriage return; DEL; C1 but NEL), or size. The data is valid UTF-8 here, so a C1 control
+ * is the two bytes C2 80..9F. (Escapes such as "\x01" in quoted strings are text, not controls.) */
+static size_t control_check(const char *data, size_t size) {
+        const unsigned char *s = (const unsigned char *) data;
+
+        for (size_t i = 0; i < size; i++) {
+                unsigned char c = s[i];
+
+                if (c >= 0x20 && c != 0x7f && c != 0xc2)
+                        continue;
+                if (c == '\t' || c == '\n' || c == '\r')
+                        continue;
+                if (c == 0xc2 && (i + 1 >= size || s[i + 1] < 0x80 || s[i + 1] > 0x9f || s[i + 1] == 0x85))
+                        continue;
+                return i;
+        }
+        return size;
+}
+
+/* The code point of the (valid UTF-8) character at s. */
+static uint32_t utf8_code_point(const char *s) {
+        const unsigned char *u = (const unsigned char *) s;
+
+        if (u[0] < 0x80)
+                return u[0];
+        if (u[0] < 0xe0)
+                return (uint32_t) (u[0] & 0x1f) << 6 | (u[1] & 0x3f);
+        if (u[0] < 0xf0)
+                return (uint32_t) (u[0] & 0x0f) << 12 | (uint32_t) (u[1] & 0x3f) << 6 | (u[2] & 0x3f);
+        return (uint32_t) (u[0] & 0x07) << 18 | (uint32_t) (u[1] & 0x3f) << 12 | (uint32_t) (u[2] & 0x3f) << 6 |
+                (u[3] & 0x3f);
+}
+
+int policy_text_check(const char *file, const char *data, size_t size, PolicyError *reterr) {
         unsigned line, column;
         size_t bad;
 
@@ -224,6 +258,23 @@ static int buffer_check(const char *file, const char *data, size_t size, PolicyE
                 buffer_position(data, bad, &line, &column);
                 return policy_error_set(reterr, -EBADMSG, file, line, column, "invalid UTF-8");
         }
+
+        bad = control_check(data, size);
+        if (bad < size) {
+                buffer_position(data, bad, &line, &column);
+                return policy_error_set(reterr, -EBADMSG, file, line, column,
+                                        "control character U+%04X is not allowed", utf8_code_point(data + bad));
+        }
+        return 0;
+}
+
+static int buffer_check(const char *file, const char *data, size_t size, PolicyError *reterr) {
+        unsigned line, column;
+        int r;
+
+        r = policy_text_check(file, data, size, reterr);
+        if (r < 0)
+                return r;
 
         /* A tab in the leading white space of a line (only spaces and CRs before it on its line).
          * Tabs are rare, so look only at each tab and the start of its line. */
@@ -543,6 +594,19 @@ static int read_libyaml(Builder *b, const char *data, size_t size, PolicyError *
                 if (!yaml_parser_parse(&parser, &e)) {
                         if (parser.error == YAML_MEMORY_ERROR)
                                 return -ENOMEM;
+                        if (parser.error == YAML_READER_ERROR) {
+                                /* the reader reports a byte offset, not a mark */
+                                unsigned line, column;
+
+                                buffer_position(data, MIN(parser.problem_offset, size), &line, &column);
+                                if (parser.problem_value >= 0)
+                                        return policy_error_set(reterr, -EBADMSG, b->file, line, column,
+                                                                "YAML syntax error: %s (U+%04X)",
+                                                                parser.problem ?: "unknown problem",
+                                                                (unsigned) parser.problem_value);
+                                return policy_error_set(reterr, -EBADMSG, b->file, line, column,
+                                                        "YAML syntax error: %s", parser.problem ?: "unknown problem");
+                        }
                         return policy_error_set(reterr, -EBADMSG, b->file,
                                                 (unsigned) parser.problem_mark.line + 1,
                                                 (unsigned) parser.problem_mark.column + 1,
@@ -598,6 +662,47 @@ int policy_tree_parse_stream(const char *file, const char *data, size_t size, Po
 int policy_tree_parse(const char *file, const char *data, size_t size, PolicyTree **ret,
                       PolicyError *reterr) {
         return policy_tree_parse_stream(file, data, size, NULL, NULL, ret, reterr);
+}
+
+/* A builder fed by another reader than libyaml (the JSON Lines ledger): one tree at a time. */
+int policy_builder_new(const char *file, PolicyTreeBuilder **ret) {
+        Builder *b;
+
+        assert(file);
+        assert(ret);
+        b = calloc(1, sizeof(Builder));
+        if (!b)
+                return -ENOMEM;
+        b->tree = calloc(1, sizeof(PolicyTree));
+        if (!b->tree) {
+                free(b);
+                return -ENOMEM;
+        }
+        b->file = file;
+        *ret = b;
+        return 0;
+}
+
+const PolicyNode *policy_builder_root(const PolicyTreeBuilder *b) {
+        return b->depth == 0 ? b->tree->root : NULL;
+}
+
+void policy_builder_reset(PolicyTreeBuilder *b) {
+        arena_reset(b->tree, (ArenaMark) {});
+        b->tree->root = NULL;
+        for (size_t i = 0; i < b->depth; i++)
+                b->stack[i] = (Frame) { .items = b->stack[i].items, .allocated = b->stack[i].allocated };
+        b->depth = 0;
+}
+
+PolicyTreeBuilder *policy_builder_free(PolicyTreeBuilder *b) {
+        if (!b)
+                return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(b->stack); i++)
+                free(b->stack[i].items);
+        policy_tree_free(b->tree);
+        free(b);
+        return NULL;
 }
 
 /* Typed getters and mapping functions: see policy-internal.h. */

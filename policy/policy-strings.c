@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "escape.h"
 #include "policy-internal.h"
 
 static const char *const decision_table[_DECISION_MAX] = {
@@ -81,14 +82,18 @@ DecisionReason decision_reason_from_string(const char *s) {
         return (DecisionReason) table_from_string(decision_reason_table, ELEMENTSOF(decision_reason_table), s);
 }
 
-/* Prints "file:line:col: message" (or "file: message" when the line is unknown) and a newline. */
+/* Prints "file:line:col: message" (or "file: message" when the line is unknown) and a newline.
+ * The file name and the message (which may quote the file's content) are escaped (escape.h), so
+ * a name or a value holding a line break or a terminal escape cannot forge or hide a line. */
 void policy_error_print(const PolicyError *e, FILE *f) {
         if (!e || !f)
                 return;
-        if (e->line == 0)
-                fprintf(f, "%s: %s\n", e->file, e->message);
-        else
-                fprintf(f, "%s:%u:%u: %s\n", e->file, e->line, e->column, e->message);
+        fputs_escaped(e->file, f);
+        if (e->line != 0)
+                fprintf(f, ":%u:%u", e->line, e->column);
+        fputs(": ", f);
+        fputs_escaped(e->message, f);
+        fputc('\n', f);
 }
 
 static const struct {

@@ -667,7 +667,7 @@ static const PolicyKeyTable medium_table[] = {
         { "hosts",          medium_hosts },
 };
 
-static int medium_parse(Policy *p, const PolicyNode *n, PolicyError *reterr) {
+int policy_medium_parse(Policy *p, const PolicyNode *n, PolicyError *reterr) {
         PolicyMedium *m;
         int r;
 
@@ -695,7 +695,7 @@ static int top_media(const PolicyNode *k, const PolicyNode *v, void *userdata, P
         if (r < 0)
                 return r;
         for (size_t i = 0; i < v->n_items; i++) {
-                r = medium_parse(p, v->items[i], reterr);
+                r = policy_medium_parse(p, v->items[i], reterr);
                 if (r < 0)
                         return r;
         }
@@ -737,7 +737,7 @@ int policy_add_stream_item(const PolicyNode *key, const PolicyNode *item, void *
         if (streq(key->value, "rules"))
                 r = rule_parse(p, item, reterr);
         else if (streq(key->value, "media"))
-                r = medium_parse(p, item, reterr);
+                r = policy_medium_parse(p, item, reterr);
         else
                 return 0;
         return r < 0 ? r : 1;

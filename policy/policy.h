@@ -132,15 +132,21 @@ typedef struct PolicyDecision {
 /* Frees what a PolicyDecision owns and resets it. Accepts NULL. */
 void policy_decision_done(PolicyDecision *d);
 
-/* Loads every *.yaml file of dir in lexical order and builds a validated Policy.
- * Returns 0 and sets *ret, or a negative errno with *reterr filled (nothing else set).
- * -ENOENT: dir does not exist; -EBADMSG: parse/validation error; -ENODATA: no rule at all. */
+/* Loads every *.yaml file and *.jsonl media ledger of dir in lexical order and builds a validated
+ * Policy. The directory, every directory above it and every file must pass StrictModes
+ * (common/trust.h, trusted user: geteuid()), and every policy file must be a regular file (no
+ * symbolic link). Returns 0 and sets *ret, or a negative errno with *reterr filled (nothing else
+ * set). -ENOENT: dir does not exist; -EPERM: refused by StrictModes (reterr names the file or
+ * directory refused); -EBADMSG: parse/validation error, or a policy file that is not a regular
+ * file; -ENODATA: no rule at all. */
 int policy_load_dir(const char *dir, Policy **ret, PolicyError *reterr);
 
 /* Parses one file's content (name is used in errors and the digest) and adds it to a policy under
  * construction. Used by policy_load_dir(), the fuzzer and tests. */
 int policy_new(Policy **ret);
 int policy_add_buffer(Policy *p, const char *name, const char *data, size_t size, PolicyError *reterr);
+/* The same for a media ledger in JSON Lines (`*.jsonl` in the directory; SYNTAX.md). */
+int policy_add_ledger_buffer(Policy *p, const char *name, const char *data, size_t size, PolicyError *reterr);
 /* Cross-file validation (duplicate ids and assets, single `policy` block) and index building.
  * After this the policy is read-only and can be evaluated. */
 int policy_finish(Policy *p, PolicyError *reterr);
@@ -175,6 +181,13 @@ const char *const *policy_medium_get_luks_uuids(const PolicyMedium *m);
  * Returns NULL when there is none. O(1) average. */
 const PolicyMedium *policy_find_medium(const Policy *p, uint16_t vendor, uint16_t product,
                                        const char *serial, const PolicyContext *ctx);
+
+/* When a registration runs out: the earliest moment after now at which a medium that is valid at
+ * now stops being registered (policy_find_medium() returns NULL from that second on: the start
+ * of the day after its `valid-until`, local time). 0 when no medium expires after now. The agent
+ * sets a CLOCK_REALTIME timer on it to decide present devices again (DESIGN.md decision 5); rules
+ * have no expiry. */
+time_t policy_next_expiry(const Policy *p, time_t now);
 
 /* Decides a device. Pure: reads only its arguments. With p == NULL (no valid policy) everything
  * is blocked with REASON_NO_POLICY. Returns 0 and fills *ret (free with policy_decision_done()),

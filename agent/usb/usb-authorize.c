@@ -260,12 +260,6 @@ static void arm_bind_timer(UsbAuthorizer *a, uint64_t when) {
 
 static void arm_expiry_timer(UsbAuthorizer *a);
 
-/* TEMPORARY until libpolicy has it. */
-time_t policy_next_expiry(const Policy *p, time_t now);
-time_t policy_next_expiry(const Policy *p, time_t now) {
-        return 0;
-}
-
 /* Decides every present device again; applies and records what changed. */
 static void authorize_redecide_all(UsbAuthorizer *a) {
         for (Device *dev = a->devices; dev; dev = dev->next)
