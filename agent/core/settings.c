@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <stdio.h>
 
 #include "settings.h"
+#include "trust.h"
 #include "config.h"
 #include "fileio.h"
 #include "log.h"
@@ -170,7 +172,8 @@ static int conf_parse_line(AgentSettings *s, const char *path, unsigned line, ch
 }
 
 int agent_settings_load_file(AgentSettings *s, const char *path, bool must_exist) {
-        _cleanup_free_ char *data = NULL, *section = NULL;
+        _cleanup_free_ char *data = NULL, *section = NULL, *untrusted = NULL, *reason = NULL;
+        _cleanup_close_ int fd = -EBADF;
         char *saveptr = NULL, *l;
         unsigned line = 0;
         int r;
@@ -178,9 +181,23 @@ int agent_settings_load_file(AgentSettings *s, const char *path, bool must_exist
         assert(s);
         assert(path);
 
-        r = read_full_file(path, 1024 * 1024, &data, NULL);
-        if (r == -ENOENT && !must_exist)
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0 && errno == ENOENT && !must_exist)
                 return 0;
+        if (fd < 0)
+                return log_error_errno(errno, "%s: failed to read: %m", path);
+        /* StrictModes (common/trust.h): settings anyone but root (or, for a mamorid run by an
+         * ordinary user, that user) could have written are not used at all: the built-in
+         * settings are safer than someone else's policy directory. */
+        r = path_check_trusted(path, fd, geteuid(), &untrusted, &reason);
+        if (r == -EPERM) {
+                log_error("%s: %s; ignoring the file, running on the built-in settings.",
+                          untrusted ?: path, reason ?: "not trusted");
+                return 0;
+        }
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot check who may write it: %m", path);
+        r = read_full_fd(fd, 1024 * 1024, &data, NULL);
         if (r < 0)
                 return log_error_errno(r, "%s: failed to read: %s", path, file_error_to_string(r));
 

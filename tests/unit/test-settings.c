@@ -101,6 +101,37 @@ static void test_missing(void **state) {
         agent_settings_done(&s);
 }
 
+/* StrictModes: a mamorid.conf that group or others may write (or that another user owns) is not
+ * used; the built-in settings are. */
+static void test_untrusted(void **state) {
+        char *path = write_conf("[Agent]\nPolicyDirectory=/home/staff/allow-all\n");
+        AgentSettings s;
+
+        assert_int_equal(chmod(path, 0664), 0);
+        agent_settings_init(&s);
+        assert_int_equal(agent_settings_load_file(&s, path, true), 0);
+        assert_null(s.policy_dir);
+        agent_settings_done(&s);
+
+        assert_int_equal(chmod(path, 0644), 0);
+        if (geteuid() == 0) {
+                assert_int_equal(chown(path, 65534, 65534), 0);
+                agent_settings_init(&s);
+                assert_int_equal(agent_settings_load_file(&s, path, true), 0);
+                assert_null(s.policy_dir);
+                agent_settings_done(&s);
+                assert_int_equal(chown(path, 0, 0), 0);
+        } else
+                fprintf(stderr, "note: not root, the foreign-owner case is skipped\n");
+
+        agent_settings_init(&s);
+        assert_int_equal(agent_settings_load_file(&s, path, true), 0);
+        assert_string_equal(s.policy_dir, "/home/staff/allow-all");
+        agent_settings_done(&s);
+        unlink(path);
+        free(path);
+}
+
 /* A FIFO (or a directory) in place of mamorid.conf is an error at once, never a hang. */
 static void test_not_regular(void **state) {
         char dir[] = "/tmp/test-settings-dir-XXXXXX", path[64];
@@ -127,6 +158,7 @@ int main(void) {
                 cmocka_unit_test(test_bad),
                 cmocka_unit_test(test_missing),
                 cmocka_unit_test(test_not_regular),
+                cmocka_unit_test(test_untrusted),
         };
 
         log_set_max_level(LOG_EMERG);
