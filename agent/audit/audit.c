@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
 #include <systemd/sd-journal.h>
 #include <systemd/sd-login.h>
@@ -154,14 +156,28 @@ static const char *decision_kind(Decision d, const char **ret_message_id, int *r
         return "device-blocked";
 }
 
+/* The journal already has the record (it is written first); a record the event log could not
+ * take is counted there and recorded as "records lost" when writing works again (LOG-04). */
 static void audit_append(Audit *a, const char *kind, const EventField *f, size_t n) {
+        EventLogLoss loss;
+        bool was_losing;
         int r;
 
         if (!a->log)
                 return;
+        was_losing = eventlog_has_pending_loss(a->log);
+        eventlog_get_loss(a->log, &loss);
         r = eventlog_append(a->log, kind, f, n, NULL);
-        if (r < 0)
-                log_error_errno(r, "Failed to append '%s' to the event log, ignoring: %m", kind);
+        if (r < 0 && !was_losing)
+                sd_journal_send("MESSAGE=Failed to append '%s' to the event log, records are kept in the journal "
+                                "until it can be written: %s", kind, strerror(-r),
+                                "MESSAGE_ID=%s", MESSAGE_ID_RECORDS_LOST, "PRIORITY=%d", LOG_ERR, NULL);
+        else if (r < 0)
+                log_debug_errno(r, "Failed to append '%s' to the event log, ignoring: %m", kind);
+        else if (was_losing)
+                sd_journal_send("MESSAGE=Event log writable again, %" PRIu64 " records lost from %s to %s recorded",
+                                loss.count, loss.first, loss.last,
+                                "MESSAGE_ID=%s", MESSAGE_ID_RECORDS_LOST, "PRIORITY=%d", LOG_NOTICE, NULL);
 }
 
 static void audit_stderr(const char *line) {
