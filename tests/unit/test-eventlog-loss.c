@@ -38,6 +38,14 @@ typedef struct Notes {
         char first[40], last[40];
 } Notes;
 
+static void set_fsize_limit(rlim_t limit) {
+        struct rlimit rl;
+
+        assert_int_equal(getrlimit(RLIMIT_FSIZE, &rl), 0);
+        rl.rlim_cur = limit;
+        assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
 static int setup(void **state) {
         Fixture *fx = calloc(1, sizeof(Fixture));
 
@@ -53,6 +61,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
         Fixture *fx = *state;
 
+        set_fsize_limit(RLIM_INFINITY);         /* also when a test failed with a limit set */
         (void) unlink(fx->log);
         (void) unlink(fx->head);
         assert_int_equal(rmdir(fx->dir), 0);
@@ -89,14 +98,6 @@ static off_t file_size(const char *path) {
 
         assert_int_equal(stat(path, &st), 0);
         return st.st_size;
-}
-
-static void set_fsize_limit(rlim_t limit) {
-        struct rlimit rl;
-
-        assert_int_equal(getrlimit(RLIMIT_FSIZE, &rl), 0);
-        rl.rlim_cur = limit;
-        assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
 }
 
 /* Every line ends with a newline and the chain verifies; the records-lost notes go to notes. */
