@@ -78,7 +78,8 @@ static int verify_kind(VerifyState *s, const EventRecord *rec, unsigned lineno) 
                 };
 
                 if (!parse_count(event_record_get(rec, "count"), &n.count) || !n.first || !n.last)
-                        return verify_fail(s->v, rec->seq, lineno, "records-lost record without count, first, last");
+                        return verify_fail(s->v, rec->seq, lineno,
+                                           "records-lost record without count, first, last");
                 emit(s, &n);
         } else if (streq(rec->kind, "log-recovered")) {
                 const char *reason = event_record_get(rec, "reason");
@@ -159,10 +160,12 @@ static int verify_head(VerifyState *s, int head_r) {
                 return verify_fail(v, n, (unsigned) n, "events.head is unreadable");
         if (s->head_seq == n)
                 return streq(s->head_hash, s->last) ? 0 :
-                        verify_fail(v, n, (unsigned) n, "last record does not match events.head (record replaced)");
+                        verify_fail(v, n, (unsigned) n,
+                                    "last record does not match events.head (record replaced)");
         if (s->head_seq > n)
-                return verify_fail(v, n + 1, (unsigned) n + 1, "log ends at seq %" PRIu64 " but events.head names seq %"
-                                   PRIu64 " (records removed from the end)", n, s->head_seq);
+                return verify_fail(v, n + 1, (unsigned) n + 1,
+                                   "log ends at seq %" PRIu64 " but events.head names seq %" PRIu64
+                                   " (records removed from the end)", n, s->head_seq);
         if (s->head_seq + 1 == n && streq(s->head_hash, s->hash_at_head)) {
                 emit(s, &(EventLogNote) { .type = EVENTLOG_NOTE_HEAD_BEHIND, .seq = n, .line = (unsigned) n });
                 return 0;

@@ -191,8 +191,9 @@ static void eventlog_check_head(EventLog *l, int r, uint64_t seq, const char *ha
                 set_recovered(l, RECOVERY_HEAD_BEHIND, "events.head names seq %" PRIu64
                               ", the record before the last one (seq %" PRIu64 ")", seq, l->seq);
         else
-                set_recovered(l, RECOVERY_HEAD_MISMATCH, "events.head names seq %" PRIu64 " %s, log ends at seq %"
-                              PRIu64 " %s", seq, hash, l->seq, l->hash);
+                set_recovered(l, RECOVERY_HEAD_MISMATCH,
+                              "events.head names seq %" PRIu64 " %s, log ends at seq %" PRIu64 " %s",
+                              seq, hash, l->seq, l->hash);
 }
 
 int eventlog_open(const char *dir, EventLog **ret) {

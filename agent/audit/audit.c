@@ -169,14 +169,14 @@ static void audit_append(Audit *a, const char *kind, const EventField *f, size_t
         eventlog_get_loss(a->log, &loss);
         r = eventlog_append(a->log, kind, f, n, NULL);
         if (r < 0 && !was_losing)
-                sd_journal_send("MESSAGE=Failed to append '%s' to the event log, records are kept in the journal "
-                                "until it can be written: %s", kind, strerror(-r),
+                sd_journal_send("MESSAGE=Failed to append '%s' to the event log, records are kept in "
+                                "the journal until it can be written: %s", kind, strerror(-r),
                                 "MESSAGE_ID=%s", MESSAGE_ID_RECORDS_LOST, "PRIORITY=%d", LOG_ERR, NULL);
         else if (r < 0)
                 log_debug_errno(r, "Failed to append '%s' to the event log, ignoring: %m", kind);
         else if (was_losing)
-                sd_journal_send("MESSAGE=Event log writable again, %" PRIu64 " records lost from %s to %s recorded",
-                                loss.count, loss.first, loss.last,
+                sd_journal_send("MESSAGE=Event log writable again, %" PRIu64
+                                " records lost from %s to %s recorded", loss.count, loss.first, loss.last,
                                 "MESSAGE_ID=%s", MESSAGE_ID_RECORDS_LOST, "PRIORITY=%d", LOG_NOTICE, NULL);
 }
 
