@@ -2,6 +2,7 @@
 /* mamorid: the mamori agent. Everything is owned by the Manager; this file only runs it. */
 #include <getopt.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
 
@@ -138,6 +139,10 @@ static int run(int argc, char *argv[]) {
                 return r;
         log_info("mamorid %s starting: policy '%s', state '%s', runtime '%s'", PACKAGE_VERSION,
                  settings.policy_dir, settings.state_dir, settings.runtime_dir);
+
+        /* A file size limit must make a write fail (the event log then counts what it could not
+         * write, common/eventlog.h), not kill the agent. */
+        (void) signal(SIGXFSZ, SIG_IGN);
 
         r = manager_new(&settings, &m);
         if (r < 0)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
 #include <systemd/sd-journal.h>
 #include <systemd/sd-login.h>
@@ -35,7 +37,11 @@ struct Audit {
         bool hide_serials;
         RateLimit slots[RATELIMIT_SLOTS];
         sd_event_source *summary_timer;
+        sd_event_source *retry_timer;   /* while the event log owes a "records-lost" record */
 };
+
+/* How often a full disk is tried again while records are being lost. */
+#define LOSS_RETRY_USEC (30ULL * 1000000ULL)
 
 static uint64_t now_usec(void) {
         struct timespec ts;
@@ -45,6 +51,7 @@ static uint64_t now_usec(void) {
 }
 
 static void audit_append(Audit *a, const char *kind, const EventField *f, size_t n);
+static void arm_retry_timer(Audit *a);
 static void audit_stderr(const char *line);
 
 static void slot_clear(RateLimit *s) {
@@ -233,6 +240,7 @@ Audit *audit_free(Audit *a) {
                 return NULL;
         audit_flush_windows(a, true);
         sd_event_source_disable_unref(a->summary_timer);
+        sd_event_source_disable_unref(a->retry_timer);
         sd_event_unref(a->event);
         eventlog_close(a->log);
         free(a);
@@ -315,14 +323,63 @@ static const char *decision_kind(Decision d, const char **ret_message_id, int *r
         return "device-blocked";
 }
 
+/* The journal already has the record (it is written first); a record the event log could not
+ * take is counted there and recorded as "records lost" when writing works again (LOG-04). */
 static void audit_append(Audit *a, const char *kind, const EventField *f, size_t n) {
+        EventLogLoss loss;
+        bool was_losing;
         int r;
 
         if (!a->log)
                 return;
+        was_losing = eventlog_has_pending_loss(a->log);
+        eventlog_get_loss(a->log, &loss);
         r = eventlog_append(a->log, kind, f, n, NULL);
+        if (r < 0 && !was_losing)
+                sd_journal_send("MESSAGE=Failed to append '%s' to the event log, records are kept in "
+                                "the journal until it can be written: %s", kind, strerror(-r),
+                                "MESSAGE_ID=%s", MESSAGE_ID_RECORDS_LOST, "PRIORITY=%d", LOG_ERR, NULL);
+        else if (r < 0)
+                log_debug_errno(r, "Failed to append '%s' to the event log, ignoring: %m", kind);
+        if (r < 0 && !was_losing)
+                arm_retry_timer(a);
+        else if (r >= 0 && was_losing)
+                sd_journal_send("MESSAGE=Event log writable again, %" PRIu64
+                                " records lost from %s to %s recorded", loss.count, loss.first, loss.last,
+                                "MESSAGE_ID=%s", MESSAGE_ID_RECORDS_LOST, "PRIORITY=%d", LOG_NOTICE, NULL);
+}
+
+static int on_retry_timer(sd_event_source *source, uint64_t usec, void *userdata) {
+        Audit *a = ASSERT_PTR(userdata);
+        EventLogLoss loss;
+        int r;
+
+        eventlog_get_loss(a->log, &loss);
+        r = eventlog_retry(a->log);
+        if (r > 0)
+                sd_journal_send("MESSAGE=Event log writable again, %" PRIu64
+                                " records lost from %s to %s recorded", loss.count, loss.first, loss.last,
+                                "MESSAGE_ID=%s", MESSAGE_ID_RECORDS_LOST, "PRIORITY=%d", LOG_NOTICE, NULL);
+        arm_retry_timer(a);
+        return 0;
+}
+
+/* While the log owes a "records-lost" record, it is tried every LOSS_RETRY_USEC even when no new
+ * record comes, so the gap is in the chain as soon as space returns. */
+static void arm_retry_timer(Audit *a) {
+        int r;
+
+        if (!a->event || !eventlog_has_pending_loss(a->log))
+                return;
+        if (a->retry_timer) {
+                r = sd_event_source_set_time_relative(a->retry_timer, LOSS_RETRY_USEC);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(a->retry_timer, SD_EVENT_ONESHOT);
+        } else
+                r = sd_event_add_time_relative(a->event, &a->retry_timer, CLOCK_MONOTONIC, LOSS_RETRY_USEC, 0,
+                                               on_retry_timer, a);
         if (r < 0)
-                log_error_errno(r, "Failed to append '%s' to the event log, ignoring: %m", kind);
+                log_warning_errno(r, "Cannot time the retry of the event log (the next record retries): %m");
 }
 
 static void audit_stderr(const char *line) {

@@ -138,10 +138,36 @@ static void test_append_verify(void **state) {
         free_lines(lines, n);
 }
 
+/* Notes from verify, counted by type; the last one kept. */
+typedef struct Notes {
+        unsigned n[_EVENTLOG_NOTE_MAX];
+        EventLogNote last;
+} Notes;
+
+static void on_note(const EventLogNote *note, void *userdata) {
+        Notes *notes = userdata;
+
+        assert_true(note->type < _EVENTLOG_NOTE_MAX);
+        notes->n[note->type]++;
+        notes->last = *note;
+        notes->last.first = notes->last.last = notes->last.kinds = notes->last.reason = NULL;
+}
+
 static void test_empty(void **state) {
         Fixture *fx = *state;
+        EventLog *l = NULL;
         EventLogVerify v;
+        char missing[160];
 
+        /* No log is not an intact log: the agent creates it when it starts. */
+        assert_int_equal(eventlog_verify(fx->dir, &v), -ENOENT);
+        assert_string_equal(v.path, fx->log);
+        snprintf(missing, sizeof(missing), "%s/none", fx->dir);
+        assert_int_equal(eventlog_verify(missing, &v), -ENOENT);
+        assert_string_equal(v.path, missing);
+
+        assert_int_equal(eventlog_open(fx->dir, &l), 0);
+        eventlog_close(l);
         assert_int_equal(eventlog_verify(fx->dir, &v), 0);
         assert_int_equal(v.n_records, 0);
 }
@@ -275,9 +301,21 @@ static void test_forged_append_with_hash(void **state) {
         char *head = NULL;
         size_t size;
 
-        /* A well-formed, correctly chained record appended behind events.head's back. */
+        EventLogVerify v;
+        Notes notes = {};
+
+        /* Well-formed, correctly chained records appended behind events.head's back. One looks
+         * like a crash between the record's fsync and the head's rename: a warning. */
         append_n(fx, 3);
         assert_int_equal(read_full_file(fx->head, 4096, &head, &size), 0);
+        append_n(fx, 1);
+        assert_int_equal(write_file_atomic(fx->head, head, size, 0640), 0);
+        assert_int_equal(eventlog_verify_full(fx->dir, on_note, &notes, &v), 0);
+        assert_int_equal(v.n_records, 4);
+        assert_int_equal(notes.n[EVENTLOG_NOTE_HEAD_BEHIND], 1);
+        assert_int_equal(notes.last.seq, 4);
+
+        /* The agent replaces the head after every record, so two behind is tampering. */
         append_n(fx, 1);
         assert_int_equal(write_file_atomic(fx->head, head, size, 0640), 0);
         free(head);
@@ -295,11 +333,15 @@ static void test_recover_after_truncation(void **state) {
         write_lines(fx, lines, 2);
         free_lines(lines, n);
         append_n(fx, 1);
-        /* The chain goes on from the last record present, and says what happened. */
-        assert_int_equal(eventlog_verify(fx->dir, &v), 0);
-        assert_int_equal(v.n_records, 4);
+        /* The chain goes on from the last record present and says what happened; verify still
+         * fails at that record, as seq 3 is gone. */
+        expect_tampered(fx, 3, 3);
+        assert_int_equal(eventlog_verify(fx->dir, &v), -EBADMSG);
+        assert_int_equal(v.n_records, 2);
+        assert_non_null(strstr(v.message, "events.head names seq 3"));
         n = read_lines(fx, lines);
-        assert_non_null(strstr(lines[2], "\"kind\":\"log-recovered\""));
+        assert_int_equal(n, 4);
+        assert_non_null(strstr(lines[2], "\"kind\":\"log-recovered\",\"cause\":\"head-mismatch\""));
         assert_non_null(strstr(lines[2], "events.head names seq 3"));
         free_lines(lines, n);
 }
@@ -307,6 +349,7 @@ static void test_recover_after_truncation(void **state) {
 static void test_recover_torn_write(void **state) {
         Fixture *fx = *state;
         EventLogVerify v;
+        Notes notes = {};
         char *lines[MAX_LINES];
         size_t n;
         FILE *f;
@@ -316,11 +359,18 @@ static void test_recover_torn_write(void **state) {
         assert_non_null(f);
         fputs("{\"seq\":3,\"time\":\"2026-", f);   /* crash in the middle of a write */
         assert_int_equal(fclose(f), 0);
-        expect_tampered(fx, 3, 3);
+        /* Not tampering: a warning, and the agent cuts the line when it starts. */
+        assert_int_equal(eventlog_verify_full(fx->dir, on_note, &notes, &v), 0);
+        assert_int_equal(v.n_records, 2);
+        assert_int_equal(notes.n[EVENTLOG_NOTE_TORN_TAIL], 1);
+        assert_int_equal(notes.last.line, 3);
 
         append_n(fx, 1);
-        assert_int_equal(eventlog_verify(fx->dir, &v), 0);
+        notes = (Notes) {};
+        assert_int_equal(eventlog_verify_full(fx->dir, on_note, &notes, &v), 0);
         assert_int_equal(v.n_records, 4);
+        assert_int_equal(notes.n[EVENTLOG_NOTE_RECOVERED], 1);
+        assert_int_equal(notes.n[EVENTLOG_NOTE_TORN_TAIL], 0);
         n = read_lines(fx, lines);
         assert_int_equal(n, 4);
         assert_non_null(strstr(lines[2], "incomplete record after seq 2 removed"));
