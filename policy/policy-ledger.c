@@ -33,15 +33,25 @@ typedef struct Line {
         unsigned number;
         const char *text;
         size_t length;
+        size_t last_off;        /* the last offset asked for, and its column (positions are asked */
+        unsigned last_column;   /* for in nearly increasing order: counting goes on from there) */
 } Line;
 
 /* 1-based column (in characters) of byte offset off of the line. */
-static unsigned line_column(const Line *l, size_t off) {
+static unsigned line_column(Line *l, size_t off) {
+        size_t i = 0;
         unsigned c = 1;
 
-        for (size_t i = 0; i < off && i < l->length; i++)
+        off = MIN(off, l->length);
+        if (l->last_column > 0 && l->last_off <= off) {
+                i = l->last_off;
+                c = l->last_column;
+        }
+        for (; i < off; i++)
                 if (((unsigned char) l->text[i] & 0xc0) != 0x80)
                         c++;
+        l->last_off = off;
+        l->last_column = c;
         return c;
 }
 
@@ -52,7 +62,7 @@ static bool is_json_space(char c) {
 /* Finds `"key"` as a key of the object at the top level of the line from byte from on: preceded
  * (across white space) by `{` or `,` and followed by `:`. Returns the offset of its opening
  * quote, or SIZE_MAX; *ret_value is the offset of the value after the colon. */
-static size_t find_key(const Line *l, size_t from, const char *key, size_t *ret_value) {
+static size_t find_key(Line *l, size_t from, const char *key, size_t *ret_value) {
         size_t k = strlen(key);
 
         while (from + k + 2 <= l->length) {
@@ -84,10 +94,10 @@ static size_t find_key(const Line *l, size_t from, const char *key, size_t *ret_
         return SIZE_MAX;
 }
 
-static int add_value(PolicyTreeBuilder *b, const Line *l, size_t off, json_object *v, PolicyError *reterr);
+static int add_value(PolicyTreeBuilder *b, Line *l, size_t off, json_object *v, PolicyError *reterr);
 
 /* A JSON array: a sequence; its items are placed at the array (json-c gives no positions). */
-static int add_array(PolicyTreeBuilder *b, const Line *l, size_t off, json_object *v, PolicyError *reterr) {
+static int add_array(PolicyTreeBuilder *b, Line *l, size_t off, json_object *v, PolicyError *reterr) {
         size_t n = json_object_array_length(v);
         int r;
 
@@ -103,7 +113,7 @@ static int add_array(PolicyTreeBuilder *b, const Line *l, size_t off, json_objec
 }
 
 /* A JSON object at byte off: a mapping, its keys and values placed in the line's text. */
-static int add_object(PolicyTreeBuilder *b, const Line *l, size_t off, json_object *o, PolicyError *reterr) {
+static int add_object(PolicyTreeBuilder *b, Line *l, size_t off, json_object *o, PolicyError *reterr) {
         unsigned column = line_column(l, off);
         size_t cursor = off;
         int r;
@@ -140,7 +150,7 @@ static int add_object(PolicyTreeBuilder *b, const Line *l, size_t off, json_obje
 /* JSON values as the YAML reader would give them: strings are quoted scalars; numbers, true,
  * false and null are plain scalars of their JSON text (so `"vendor": 781` is "quote hex values"
  * and null is a missing value, as in YAML). */
-static int add_value(PolicyTreeBuilder *b, const Line *l, size_t off, json_object *v, PolicyError *reterr) {
+static int add_value(PolicyTreeBuilder *b, Line *l, size_t off, json_object *v, PolicyError *reterr) {
         unsigned column = line_column(l, off);
         const char *s;
 
@@ -161,7 +171,7 @@ static int add_value(PolicyTreeBuilder *b, const Line *l, size_t off, json_objec
 }
 
 /* Parses one line with json-c: exactly one JSON value, nothing after it but white space. */
-static int parse_line(json_tokener *tok, const Line *l, json_object **ret, size_t *ret_start, PolicyError *reterr) {
+static int parse_line(json_tokener *tok, Line *l, json_object **ret, size_t *ret_start, PolicyError *reterr) {
         _cleanup_(json_object_putp) json_object *o = NULL;
         enum json_tokener_error err;
         size_t end, start = 0;
@@ -194,7 +204,7 @@ static int parse_line(json_tokener *tok, const Line *l, json_object **ret, size_
         return 0;
 }
 
-static int check_header(json_object *o, const Line *l, size_t start, PolicyError *reterr) {
+static int check_header(json_object *o, Line *l, size_t start, PolicyError *reterr) {
         json_object *f = NULL;
         const char *s;
 

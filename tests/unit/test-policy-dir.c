@@ -136,8 +136,9 @@ static void test_not_regular(void **state) {
         assert_int_equal(unlink(l), 0);
 
         /* other names are still ignored, whatever they are; hidden files too */
-        assert_int_equal(mkfifo(path_join(d, "README"), 0644), 0);
-        assert_int_equal(symlink("/nonexistent", path_join(d, ".hidden.yaml")), 0);
+        _cleanup_free_ char *readme = path_join(d, "README"), *hidden = path_join(d, ".hidden.yaml");
+        assert_int_equal(mkfifo(readme, 0644), 0);
+        assert_int_equal(symlink("/nonexistent", hidden), 0);
         assert_loads(d, 0);
 }
 
@@ -195,7 +196,9 @@ static void test_lint_escapes(void **state) {
                              d) >= 0);
         assert_string_equal(err, expected);
         assert_string_equal(out, "");
-        assert_int_equal(unlink(path_join(d, "20-a\nb.yaml")), 0);
+        free(expected);
+        expected = path_join(d, "20-a\nb.yaml");
+        assert_int_equal(unlink(expected), 0);
 
         /* a terminal escape sequence in a value the message quotes */
         free(out), free(err), free(expected);
@@ -209,7 +212,9 @@ static void test_lint_escapes(void **state) {
         assert_true(asprintf(&expected, "%s/20-esc.yaml:2:9: invalid rule id 'x\\x1b[2J\\ny': expected 1 to 64 "
                              "characters of A-Z a-z 0-9 . _ -\n", d) >= 0);
         assert_string_equal(err, expected);
-        assert_int_equal(unlink(path_join(d, "20-esc.yaml")), 0);
+        free(expected);
+        expected = path_join(d, "20-esc.yaml");
+        assert_int_equal(unlink(expected), 0);
 
         /* the version label is the policy's text, too */
         free(out), free(err);
