@@ -57,9 +57,13 @@ static bool resolver_all_allowed(NetGuard *g, const char *content) {
         return n > 0;
 }
 
+static const NetItem *file_item(NetGuard *g, const WatchedFile *f) {
+        return f->resolver ? &g->np->dns : &g->np->hosts;
+}
+
 static void netguard_check_file(NetGuard *g, WatchedFile *f) {
         _cleanup_free_ char *content = NULL, *what = NULL;
-        NetAction action = item_action(g, f->item);
+        NetAction action = item_action(g, file_item(g, f));
         char target[PATH_MAX];
         const char *dst = f->path;
         struct stat st;
@@ -75,6 +79,14 @@ static void netguard_check_file(NetGuard *g, WatchedFile *f) {
                 return;
         if (!f->baseline && !content)
                 return;
+        if (!file_item(g, f)->guarded) {
+                /* the policy in force does not guard it: what is there is the approved version */
+                log_debug("'%s' changed; the policy does not guard it.", f->path);
+                free(f->baseline);
+                f->baseline = TAKE_PTR(content);
+                f->baseline_size = size;
+                return;
+        }
         if (f->resolver && content && resolver_all_allowed(g, content)) {
                 /* an approved change (e.g. DHCP renewal with the approved servers): new baseline */
                 log_info("'%s' changed, every name server is approved.", f->path);
@@ -124,7 +136,7 @@ static int netguard_on_file_event(sd_event_source *s, const struct inotify_event
         return 0;
 }
 
-static int netguard_watch_file(NetGuard *g, const char *path, const NetItem *item, bool resolver) {
+static int netguard_watch_file(NetGuard *g, const char *path, bool resolver) {
         _cleanup_free_ char *dir = NULL;
         struct stat st;
         WatchedFile *f;
@@ -135,7 +147,7 @@ static int netguard_watch_file(NetGuard *g, const char *path, const NetItem *ite
                 if (streq(g->files[i].path, path))
                         return 0;
         f = &g->files[g->n_files];
-        *f = (WatchedFile) { .guard = g, .item = item, .resolver = resolver };
+        *f = (WatchedFile) { .guard = g, .resolver = resolver };
         f->path = strdup(path);
         dir = strdup(path);
         if (!f->path || !dir)
@@ -180,24 +192,30 @@ int netguard_watch_files(NetGuard *g, const NetGuardConfig *c) {
         g->files = calloc(4, sizeof *g->files);
         if (!g->files)
                 return -ENOMEM;
-        if (g->np->dns.guarded) {
-                r = netguard_watch_file(g, resolv, &g->np->dns, true);
-                if (r < 0)
-                        return r;
-                /* /etc/resolv.conf is often a symlink into the resolver's runtime directory */
-                if (lstat(resolv, &st) >= 0 && S_ISLNK(st.st_mode) && realpath(resolv, target)) {
-                        r = netguard_watch_file(g, target, &g->np->dns, true);
-                        if (r < 0)
-                                return r;
-                }
-                r = netguard_watch_file(g, runtime, &g->np->dns, true);
+        /* watched whatever the policy, so that a reload that guards them compares with a baseline */
+        r = netguard_watch_file(g, resolv, true);
+        if (r < 0)
+                return r;
+        /* /etc/resolv.conf is often a symlink into the resolver's runtime directory */
+        if (lstat(resolv, &st) >= 0 && S_ISLNK(st.st_mode) && realpath(resolv, target)) {
+                r = netguard_watch_file(g, target, true);
                 if (r < 0)
                         return r;
         }
-        if (g->np->hosts.guarded) {
-                r = netguard_watch_file(g, hosts, &g->np->hosts, false);
-                if (r < 0)
-                        return r;
+        r = netguard_watch_file(g, runtime, true);
+        if (r < 0)
+                return r;
+        return netguard_watch_file(g, hosts, false);
+}
+
+void netguard_files_free(NetGuard *g) {
+        for (size_t i = 0; i < g->n_files; i++) {
+                sd_event_source_disable_unref(g->files[i].source);
+                free(g->files[i].path);
+                free(g->files[i].baseline);
+                free(g->files[i].reported);
         }
-        return 0;
+        free(g->files);
+        g->files = NULL;
+        g->n_files = 0;
 }

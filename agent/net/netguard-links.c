@@ -115,19 +115,25 @@ static NetIfType link_classify(NetGuard *g, Link *l, unsigned short arphrd, cons
         return NET_IF_OTHER;
 }
 
-static int link_set_down(NetGuard *g, int ifindex) {
-        char buf[NETGUARD_NL_REQUEST];
+bool link_is_up(NetGuard *g, int ifindex) {
+        Link *l = link_find(g, ifindex);
+
+        return l && (l->flags & IFF_UP);
+}
+
+/* Builds the request that sets an interface down into buf. */
+static struct nlmsghdr *link_set_down_message(char *buf, int ifindex) {
         struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
         struct ifinfomsg *ifi;
 
         nlh->nlmsg_type = RTM_NEWLINK;
-        nlh->nlmsg_flags = NLM_F_REQUEST;
+        nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
         ifi = mnl_nlmsg_put_extra_header(nlh, sizeof *ifi);
         ifi->ifi_family = AF_UNSPEC;
         ifi->ifi_index = ifindex;
         ifi->ifi_change = IFF_UP;
         ifi->ifi_flags = 0;
-        return netguard_request(g, nlh, NULL, NULL);
+        return nlh;
 }
 
 /* Soft-blocks the radios of an interface (NET-03): every rfkill switch under its phy or device. */
@@ -162,37 +168,42 @@ static void link_rfkill(NetGuard *g, const Link *l) {
         }
 }
 
-static void link_refuse(NetGuard *g, Link *l, bool again) {
+typedef enum LinkRefusal {
+        LINK_APPEARED,                  /* a new interface */
+        LINK_SWITCHED_ON,               /* a refused interface set up again */
+        LINK_NOW_REFUSED,               /* present, and the reloaded policy refuses it */
+} LinkRefusal;
+
+static void link_refuse(NetGuard *g, Link *l, LinkRefusal why) {
         NetAction action = item_action(g, &g->np->interfaces);
         _cleanup_free_ char *what = NULL, *detail = NULL;
+        char buf[NETGUARD_NL_REQUEST], description[64];
         bool wireless = net_if_type_is_wireless(l->type);
-        int r = 0;
+        const char *fmt;
 
-        if (action == NET_ACTION_REVERT) {
-                r = link_set_down(g, l->ifindex);
-                if (r < 0)
-                        log_warning_errno(r, "Failed to set interface '%s' down: %m", l->name);
-                if (wireless)
-                        link_rfkill(g, l);
-        }
         if (asprintf(&detail, "type=%s driver=%s mac=%s", net_if_type_to_string(l->type),
                      l->driver[0] ? l->driver : "-", l->mac[0] ? l->mac : "-") < 0)
                 detail = NULL;
         if (wireless && !g->np->wireless)
-                r = asprintf(&what, again ?
-                             _("The wireless interface '%s' (%s) was switched on again; wireless use is not allowed.") :
-                             _("A wireless interface '%s' (%s) is present; wireless use is not allowed."),
-                             l->name, net_if_type_to_string(l->type)) < 0 ? -ENOMEM : r;
+                fmt = why == LINK_SWITCHED_ON ?
+                        _("The wireless interface '%s' (%s) was switched on again; wireless use is not allowed.") :
+                        _("A wireless interface '%s' (%s) is present; wireless use is not allowed.");
         else
-                r = asprintf(&what, again ?
-                             _("The network interface '%s' (%s), which the security policy does not allow, was switched on again.") :
-                             _("A network interface '%s' (%s) appeared that the security policy does not allow."),
-                             l->name, net_if_type_to_string(l->type)) < 0 ? -ENOMEM : r;
-        if (!what) {
+                fmt = why == LINK_SWITCHED_ON ?
+                        _("The network interface '%s' (%s), which the security policy does not allow, was switched on again.") :
+                      why == LINK_NOW_REFUSED ?
+                        _("The network interface '%s' (%s) is not allowed by the new security policy.") :
+                        _("A network interface '%s' (%s) appeared that the security policy does not allow.");
+        if (asprintf(&what, fmt, l->name, net_if_type_to_string(l->type)) < 0) {
                 log_oom();
                 return;
         }
-        netguard_record(g, "net-interface", l->name, detail, action, r, what);
+        if (action == NET_ACTION_REVERT && wireless)
+                link_rfkill(g, l);
+        snprintf(description, sizeof description, "set interface '%s' down", l->name);
+        /* a record only in report mode, queued all the same: records keep the order of events */
+        netguard_change(g, action == NET_ACTION_REVERT ? link_set_down_message(buf, l->ifindex) : NULL,
+                        description, 0, "net-interface", l->name, detail, action, what);
 }
 
 static bool link_allowed(NetGuard *g, const Link *l) {
@@ -281,7 +292,7 @@ void netguard_process_newlink(NetGuard *g, const struct nlmsghdr *nlh) {
                 if (!link_allowed(g, l)) {
                         l->refused = true;
                         g->n_events++;
-                        link_refuse(g, l, false);
+                        link_refuse(g, l, LINK_APPEARED);
                 }
                 return;
         }
@@ -291,7 +302,7 @@ void netguard_process_newlink(NetGuard *g, const struct nlmsghdr *nlh) {
         l->flags = ifi->ifi_flags;
         if (l->refused && (ifi->ifi_flags & IFF_UP) && !(old_flags & IFF_UP)) {
                 g->n_events++;
-                link_refuse(g, l, true);
+                link_refuse(g, l, LINK_SWITCHED_ON);
         }
         if ((old_flags ^ l->flags) & (IFF_UP | IFF_RUNNING | IFF_LOWER_UP))
                 g->reconcile = true;
@@ -305,5 +316,25 @@ void netguard_process_dellink(NetGuard *g, const struct nlmsghdr *nlh) {
                         g->links[i] = g->links[--g->n_links];
                         break;
                 }
+        netguard_forget_link(g, ifi->ifi_index);
         g->reconcile = true;
+}
+
+/* After a policy reload: judges every present interface by the new policy. The baseline stays. A
+ * refused interface that is now allowed is left as it is (mamori never switches anything on). */
+void netguard_links_rejudge(NetGuard *g) {
+        for (size_t i = 0; i < g->n_links; i++) {
+                Link *l = &g->links[i];
+                bool allowed = link_allowed(g, l);
+
+                if (l->refused && allowed) {
+                        l->refused = false;
+                        log_info("Interface '%s' is allowed by the new policy; it stays %s until it is "
+                                 "switched on.", l->name, l->flags & IFF_UP ? "up" : "down");
+                } else if (!l->refused && !allowed) {
+                        l->refused = true;
+                        g->n_events++;
+                        link_refuse(g, l, LINK_NOW_REFUSED);
+                }
+        }
 }

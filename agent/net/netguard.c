@@ -3,32 +3,44 @@
  * NET-01 (no unapproved network), NET-02 (addresses, gateways, DNS), NET-03 (radios off),
  * NET-04 (tethering, second uplink), CFG-01 (hosts and resolver files).
  *
- * This file: the guard's records, its netlink requests, the dispatch of netlink messages and its
- * life cycle. Links, addresses and routes, files, and configuration reports each have their own. */
+ * This file: the guard's records, the dispatch of netlink messages, the baseline and the life
+ * cycle. netguard-netlink.c queues the requests; links, addresses, routes, files and configuration
+ * reports each have their own file.
+ *
+ * What the guard decided where the requirements are silent:
+ *
+ * - The baseline is taken once, when the guard starts (the interfaces, addresses, routes and files
+ *   there then). A policy reload changes the policy the guard judges by, never the baseline: a link
+ *   the guard set down is not "the terminal's configuration at start" because it was down at the
+ *   reload. After a reload every present interface, address and route is judged again by the new
+ *   policy. An interface the guard had refused and the new policy allows stays as it is (down):
+ *   mamori only undoes changes and never switches anything on; it says so in the log, and whoever
+ *   may use it switches it on. Only a policy without a `network:` section stops the guard (and a
+ *   later one starts it with a new baseline).
+ * - A baseline address or route that disappears is put back when it was static (an address without
+ *   a lifetime, a route of any protocol but dhcp, ra or the kernel's own) and the policy's action is
+ *   revert; it is put back once its interface is up again, so a cable pulled and plugged in makes
+ *   one "restored" record, not a failure. One that was given for a limited time (an address with a
+ *   finite valid lifetime, a route of protocol dhcp or ra or with an expiry) belongs to the DHCP
+ *   client or the router: it is reported once ("net-address-lost", "net-route-lost"), never
+ *   re-added (an infinite lifetime would outlive the lease). IPv6 temporary (privacy) addresses
+ *   come and go by design and are not reported. The addresses and routes of an interface that is
+ *   removed leave the baseline with it.
+ * - Every netlink request is asynchronous (netguard-netlink.c): one without an answer within 1 s is
+ *   recorded as failed (ETIMEDOUT) and the guard goes on.
+ * - The resolver and hosts files are watched whatever the policy; while the policy does not guard a
+ *   file, its changes are taken as the approved version. */
 
-#include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <libmnl/libmnl.h>
-#include <limits.h>
-#include <net/if.h> /* before linux/if.h */
-#include <linux/if.h>
-#include <linux/if_arp.h>
-#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/time.h>
 #include <systemd/sd-journal.h>
 #include <time.h>
 
-#include "fileio.h"
 #include "i18n.h"
 #include "log.h"
 #include "macro.h"
@@ -46,12 +58,17 @@ static void netguard_emit(NetGuard *g, const char *kind, const char *object, con
         if (streq(kind, "net-config")) {
                 did = strdup(_("mamori reported it to the security office and left the file as it is."));
                 mid = MESSAGE_ID_NET_REPORTED;
+        } else if (streq(kind, "net-address-lost") || streq(kind, "net-route-lost")) {
+                did = strdup(_("mamori reported it and did not put it back: it was given for a limited time "
+                               "(DHCP or router advertisement)."));
+                mid = MESSAGE_ID_NET_REPORTED;
         } else if (action == NET_ACTION_REPORT) {
                 did = strdup(_("mamori recorded it and left it as it is (audit-only)."));
                 mid = MESSAGE_ID_NET_REPORTED;
         } else if (error == 0) {
                 did = strdup(streq(kind, "net-interface") ? _("mamori switched it off.") :
-                             streq(kind, "net-route-restored") ? _("mamori put it back.") :
+                             streq(kind, "net-route-restored") || streq(kind, "net-address-restored") ?
+                             _("mamori put it back.") :
                              streq(kind, "net-file") ? _("mamori restored the approved version.") :
                              streq(kind, "net-burst") ? _("mamori undid them as well; the system journal has the details.") :
                              _("mamori removed it."));
@@ -93,34 +110,66 @@ static void netguard_emit(NetGuard *g, const char *kind, const char *object, con
                         }, g->cb.userdata);
 }
 
-static void pending_record_done(PendingRecord *p) {
+void pending_record_done(PendingRecord *p) {
         free(p->object);
         free(p->detail);
         free(p->what);
+        *p = (PendingRecord) {};
+}
+
+/* Fills *ret with copies of the strings. Returns 0 or -ENOMEM (*ret then holds nothing). */
+int pending_record_make(PendingRecord *ret, const char *kind, const char *object, const char *detail,
+                        NetAction action, const char *what) {
+        *ret = (PendingRecord) { .kind = kind, .action = action,
+                                 .object = strdup(object ?: ""), .what = strdup(what),
+                                 .detail = detail ? strdup(detail) : NULL };
+        if (!ret->object || !ret->what || (detail && !ret->detail)) {
+                pending_record_done(ret);
+                return -ENOMEM;
+        }
+        return 0;
 }
 
 /* Records are written after the batch of events that caused them: the reverts of a burst do not
  * wait for the journal and the event log (which syncs every record to disk). */
 void netguard_record(NetGuard *g, const char *kind, const char *object, const char *detail,
-                            NetAction action, int error, const char *what) {
-        PendingRecord *n, *p;
+                     NetAction action, int error, const char *what) {
+        PendingRecord *n;
 
         n = realloc(g->pending, (g->n_pending + 1) * sizeof *g->pending);
-        if (!n) {
+        if (!n || pending_record_make(&n[g->n_pending], kind, object, detail, action, what) < 0) {
+                if (n)
+                        g->pending = n;
                 netguard_emit(g, kind, object, detail, action, error, what);
                 return;
         }
         g->pending = n;
-        p = &g->pending[g->n_pending];
-        *p = (PendingRecord) { .kind = kind, .action = action, .error = error,
-                               .object = strdup(object ?: ""), .what = strdup(what),
-                               .detail = detail ? strdup(detail) : NULL };
-        if (!p->object || !p->what || (detail && !p->detail)) {
-                pending_record_done(p);
-                netguard_emit(g, kind, object, detail, action, error, what);
-                return;
+        g->pending[g->n_pending++].error = error;
+}
+
+static void netguard_change_done(NetGuard *g, NlRequest *req) {
+        int r = req->error == req->ignore_error ? 0 : req->error;
+
+        if (r < 0 && req->msg)
+                log_warning_errno(r, "Failed to %s: %m", req->description);
+        if (req->record.kind)
+                netguard_record(g, req->record.kind, req->record.object, req->record.detail,
+                                req->record.action, r, req->record.what);
+}
+
+void netguard_change(NetGuard *g, const struct nlmsghdr *msg, const char *description, int ignore_error,
+                     const char *kind, const char *object, const char *detail, NetAction action,
+                     const char *what) {
+        PendingRecord rec;
+        NlRequest *req;
+
+        if (pending_record_make(&rec, kind, object, detail, action, what) < 0) {
+                log_oom();
+                rec = (PendingRecord) {};
         }
-        g->n_pending++;
+        req = netguard_nl_queue(g, msg, description, netguard_change_done, &rec);
+        if (req)
+                req->ignore_error = ignore_error;
 }
 
 static uint64_t now_usec(void) {
@@ -177,60 +226,9 @@ NetAction item_action(const NetGuard *g, const NetItem *item) {
         return item->guarded ? item->action : g->np->action;
 }
 
-/* ---- netlink requests (synchronous, on their own socket) ---- */
+/* ---- dispatch ---- */
 
-/* Sends one request and reads its replies until the ack or the end of the dump. Changes and dumps
- * use different sockets, so a change made from a dump callback never reads the dump's replies. */
-static int netguard_transact(NetGuard *g, struct mnl_socket *s, char *buf, struct nlmsghdr *nlh,
-                             mnl_cb_t cb, void *userdata) {
-        unsigned portid = mnl_socket_get_portid(s);
-        ssize_t n;
-        int r;
-
-        nlh->nlmsg_seq = ++g->seq;
-        if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0)
-                return -errno;
-        for (;;) {
-                n = mnl_socket_recvfrom(s, buf, NETGUARD_NL_RECV);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        if (errno == EAGAIN)
-                                return -ETIMEDOUT;      /* SO_RCVTIMEO: never hang the loop */
-                        return -errno;
-                }
-                r = mnl_cb_run(buf, (size_t) n, nlh->nlmsg_seq, portid, cb, userdata);
-                if (r < 0 && errno == EPROTO)
-                        continue;       /* a late reply to an earlier request: skip it */
-                if (r < 0)
-                        return -errno;
-                if (r == MNL_CB_STOP)
-                        return 0;
-        }
-}
-
-int netguard_request(NetGuard *g, struct nlmsghdr *nlh, mnl_cb_t cb, void *userdata) {
-        nlh->nlmsg_flags |= NLM_F_ACK;  /* a change answers with an ack or an error */
-        return netguard_transact(g, g->request, g->buf, nlh, cb, userdata);
-}
-
-int netguard_dump(NetGuard *g, uint16_t type, mnl_cb_t cb) {
-        char buf[NETGUARD_NL_REQUEST];
-        struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-        struct rtgenmsg *gen;
-
-        nlh->nlmsg_type = type;
-        nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-        gen = mnl_nlmsg_put_extra_header(nlh, sizeof *gen);
-        gen->rtgen_family = AF_UNSPEC;
-        return netguard_transact(g, g->dumper, g->dbuf, nlh, cb, g);
-}
-
-/* ---- the monitor ---- */
-
-static int netguard_process_message(const struct nlmsghdr *nlh, void *userdata) {
-        NetGuard *g = ASSERT_PTR(userdata);
-
+void netguard_process_message(NetGuard *g, const struct nlmsghdr *nlh) {
         switch (nlh->nlmsg_type) {
         case RTM_NEWLINK:
                 netguard_process_newlink(g, nlh);
@@ -253,116 +251,106 @@ static int netguard_process_message(const struct nlmsghdr *nlh, void *userdata) 
         default:
                 break;
         }
-        return MNL_CB_OK;
 }
 
-typedef struct Collected {
-        struct nlmsghdr **msgs;
-        size_t n;
-} Collected;
+/* A dump for the baseline or after lost events is done: handle each object as if it had just been
+ * announced. The dump was read to its end first: changing objects while the kernel walks them
+ * would make it skip some. */
+static void netguard_sync_done(NetGuard *g, NlRequest *req) {
+        uint16_t type = req->msg->nlmsg_type;
 
-static int collect_cb(const struct nlmsghdr *nlh, void *userdata) {
-        NetGuard *g = ASSERT_PTR(userdata);
-        Collected *c = g->collect;
-        struct nlmsghdr **n, *copy;
+        if (req->error < 0) {
+                if (req->attempt < 3) {
+                        NlRequest *again;
 
-        n = realloc(c->msgs, (c->n + 1) * sizeof *c->msgs);
-        if (!n)
-                return MNL_CB_ERROR;
-        c->msgs = n;
-        copy = malloc(nlh->nlmsg_len);
-        if (!copy)
-                return MNL_CB_ERROR;
-        memcpy(copy, nlh, nlh->nlmsg_len);
-        c->msgs[c->n++] = copy;
-        return MNL_CB_OK;
-}
-
-/* Dumps one kind of object and then handles each as if it had just been announced. The dump is
- * read to its end first: changing objects while the kernel walks them would make it skip some. */
-static int netguard_dump_process(NetGuard *g, uint16_t type) {
-        Collected c = {};
-        int r;
-
-        g->collect = &c;
-        r = netguard_dump(g, type, collect_cb);
-        g->collect = NULL;
-        for (size_t i = 0; i < c.n; i++) {
-                if (r >= 0)
-                        (void) netguard_process_message(c.msgs[i], g);
-                free(c.msgs[i]);
+                        log_warning_errno(req->error, "Failed to %s, trying again: %m", req->description);
+                        again = netguard_nl_dump(g, type, netguard_sync_done);
+                        if (again) {
+                                again->baseline = req->baseline;
+                                again->attempt = req->attempt + 1;
+                                return;
+                        }
+                }
+                log_error_errno(req->error, "Failed to %s; the network guard does not watch links, addresses "
+                                "and routes: %m", req->description);
+                return;
         }
-        free(c.msgs);
-        return r;
+        g->starting = req->baseline;
+        for (size_t i = 0; i < req->n_msgs; i++)
+                netguard_process_message(g, req->msgs[i]);
+        g->starting = false;
+        if (!req->baseline) {
+                g->reconcile = true;
+                return;
+        }
+        if (type != RTM_GETROUTE)
+                return;
+        /* the baseline is complete: the events the monitor buffered meanwhile come now */
+        g->ready = true;
+        if (sd_event_source_set_enabled(g->monitor_source, SD_EVENT_ON) < 0)
+                log_error("Failed to start watching network events.");
+        log_info("Network guard started: %zu interfaces, %zu addresses, %zu routes in the baseline.",
+                 g->n_links, g->n_addrs, g->n_routes);
 }
 
-/* Reads the present state and handles every object as if it had just been announced. */
-static int netguard_sync(NetGuard *g) {
-        int r;
+/* Queues dumps of links, addresses and routes (in that order: addresses name links, routes both). */
+static void netguard_sync(NetGuard *g, bool baseline) {
+        static const uint16_t types[] = { RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE };
 
-        r = netguard_dump_process(g, RTM_GETLINK);
-        if (r < 0)
-                return r;
-        r = netguard_dump_process(g, RTM_GETADDR);
-        if (r < 0)
-                return r;
-        return netguard_dump_process(g, RTM_GETROUTE);
+        for (size_t i = 0; i < ELEMENTSOF(types); i++) {
+                NlRequest *req = netguard_nl_dump(g, types[i], netguard_sync_done);
+
+                if (req)
+                        req->baseline = baseline;
+        }
 }
 
 static int netguard_on_monitor(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         NetGuard *g = ASSERT_PTR(userdata);
-        ssize_t n;
-        int r;
+        int len;
 
         for (;;) {
-                n = recv(fd, g->mbuf, NETGUARD_NL_RECV, MSG_DONTWAIT);
+                ssize_t n = recv(fd, g->mbuf, NETGUARD_NL_RECV, MSG_DONTWAIT);
+                const struct nlmsghdr *nlh;
+
                 if (n < 0) {
                         if (errno == EAGAIN || errno == EINTR)
                                 break;
                         if (errno == ENOBUFS) {
                                 /* events were lost: compare the whole state again */
                                 log_warning("Network event queue overflowed, re-reading the network state.");
-                                r = netguard_sync(g);
-                                if (r < 0)
-                                        log_warning_errno(r, "Failed to re-read the network state: %m");
-                                g->reconcile = true;
+                                netguard_sync(g, false);
                                 continue;
                         }
                         return log_error_errno(errno, "Failed to read network events: %m");
                 }
-                (void) mnl_cb_run(g->mbuf, (size_t) n, 0, 0, netguard_process_message, g);
+                len = (int) n;
+                for (nlh = (const struct nlmsghdr *) g->mbuf; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
+                        netguard_process_message(g, nlh);
         }
-        if (g->reconcile)
-                netguard_reconcile_routes(g);
-        netguard_flush_records(g);
+        netguard_nl_dispatch(g);
         return 0;
 }
 
-static int netguard_open_netlink(NetGuard *g) {
+static int netguard_open_monitor(NetGuard *g) {
         unsigned groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
                           RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE;
-        struct timeval timeout = { .tv_sec = 5 };
         int size = NETGUARD_RCVBUF, r;
 
         g->monitor = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        g->request = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-        g->dumper = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-        if (!g->monitor || !g->request || !g->dumper)
+        if (!g->monitor)
                 return -errno;
         /* as root, RCVBUFFORCE goes beyond rmem_max; a burst of changes must not overflow */
         if (setsockopt(mnl_socket_get_fd(g->monitor), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
                 (void) setsockopt(mnl_socket_get_fd(g->monitor), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-        if (setsockopt(mnl_socket_get_fd(g->request), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) < 0 ||
-            setsockopt(mnl_socket_get_fd(g->dumper), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) < 0)
-                return -errno;
-        if (mnl_socket_bind(g->monitor, groups, MNL_SOCKET_AUTOPID) < 0 ||
-            mnl_socket_bind(g->request, 0, MNL_SOCKET_AUTOPID) < 0 ||
-            mnl_socket_bind(g->dumper, 0, MNL_SOCKET_AUTOPID) < 0)
+        if (mnl_socket_bind(g->monitor, groups, MNL_SOCKET_AUTOPID) < 0)
                 return -errno;
         r = sd_event_add_io(g->event, &g->monitor_source, mnl_socket_get_fd(g->monitor), EPOLLIN,
                             netguard_on_monitor, g);
         if (r < 0)
                 return r;
+        /* off until the baseline is taken; the socket buffers what happens meanwhile */
+        (void) sd_event_source_set_enabled(g->monitor_source, SD_EVENT_OFF);
         (void) sd_event_source_set_description(g->monitor_source, "netguard-rtnetlink");
         return 0;
 }
@@ -388,21 +376,18 @@ int netguard_new(sd_event *e, const NetPolicy *np, const NetGuardConfig *config,
         g->sysfs = strdup(config && config->sysfs ? config->sysfs : "/sys");
         g->buf = malloc(NETGUARD_NL_RECV);
         g->mbuf = malloc(NETGUARD_NL_RECV);
-        g->dbuf = malloc(NETGUARD_NL_RECV);
-        if (!g->sysfs || !g->buf || !g->mbuf || !g->dbuf)
+        if (!g->sysfs || !g->buf || !g->mbuf)
                 return log_oom();
 
-        r = netguard_open_netlink(g);
+        r = netguard_open_monitor(g);
+        if (r >= 0)
+                r = netguard_nl_open(g);
         if (r < 0)
                 return log_error_errno(r, "Failed to open rtnetlink: %m");
 
         /* The baseline: what is there now (the monitor is already bound, so nothing is missed).
-         * Radios that are not allowed are switched off right away (NET-03). */
-        g->starting = true;
-        r = netguard_sync(g);
-        g->starting = false;
-        if (r < 0)
-                return log_error_errno(r, "Failed to read the network state: %m");
+         * Radios that are not allowed are switched off as soon as they are seen (NET-03). */
+        netguard_sync(g, true);
 
         r = netguard_watch_files(g, config);
         if (r < 0)
@@ -411,40 +396,44 @@ int netguard_new(sd_event *e, const NetPolicy *np, const NetGuardConfig *config,
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the network configuration files: %m");
 
-        netguard_flush_records(g);
-        log_info("Network guard started: %zu interfaces, %zu addresses, %zu default routes in the baseline.",
-                 g->n_links, g->n_addrs, g->n_routes);
+        netguard_nl_dispatch(g);
         *ret = TAKE_PTR(g);
         return 0;
+}
+
+void netguard_set_policy(NetGuard *g, const NetPolicy *np) {
+        assert(g);
+        assert(np);
+
+        g->np = np;
+        if (!g->ready) {
+                log_info("Network guard: new policy in force; the baseline is still being read.");
+                return;
+        }
+        log_info("Network guard: new policy in force, judging the present network again; the baseline "
+                 "taken at start is kept.");
+        netguard_links_rejudge(g);
+        netguard_sync(g, false);
+        netguard_nl_dispatch(g);
 }
 
 NetGuard *netguard_free(NetGuard *g) {
         if (!g)
                 return NULL;
-        for (size_t i = 0; i < g->n_files; i++) {
-                sd_event_source_disable_unref(g->files[i].source);
-                free(g->files[i].path);
-                free(g->files[i].baseline);
-                free(g->files[i].reported);
-        }
-        free(g->files);
+        netguard_files_free(g);
         for (size_t i = 0; i < g->n_configs; i++)
                 config_watch_free(g->configs[i]);
         free(g->configs);
+        netguard_nl_close(g);
         for (size_t i = 0; i < g->n_pending; i++)
                 pending_record_done(&g->pending[i]);
         free(g->pending);
         sd_event_source_disable_unref(g->monitor_source);
         if (g->monitor)
                 mnl_socket_close(g->monitor);
-        if (g->request)
-                mnl_socket_close(g->request);
-        if (g->dumper)
-                mnl_socket_close(g->dumper);
         sd_event_unref(g->event);
         free(g->buf);
         free(g->mbuf);
-        free(g->dbuf);
         free(g->links);
         free(g->addrs);
         free(g->routes);
