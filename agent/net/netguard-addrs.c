@@ -167,7 +167,6 @@ void netguard_process_newaddr(NetGuard *g, const struct nlmsghdr *nlh) {
                 g->addrs[g->n_addrs++] = a;
                 return;
         }
-        g->reconcile = true;
         if (!g->np->addresses.guarded || addr_implicit(g, &a) || addr_in_baseline(g, &a))
                 return;
         if (net_prefix_list_contains(g->np->address_prefixes, g->np->n_address_prefixes, a.family, a.addr))
@@ -183,6 +182,13 @@ void netguard_process_newaddr(NetGuard *g, const struct nlmsghdr *nlh) {
         }
         netguard_change(g, action == NET_ACTION_REVERT ? addr_message(buf, &a, false) : NULL, "remove an address",
                         -EADDRNOTAVAIL /* already gone */, "net-address", text, ifname, action, what);
+}
+
+void netguard_process_deladdr(NetGuard *g, const struct nlmsghdr *nlh) {
+        Addr a;
+
+        if (addr_parse(nlh, &a) && addr_in_baseline(g, &a))
+                g->reconcile = true;
 }
 
 static void addr_restore_done(NetGuard *g, NlRequest *req) {

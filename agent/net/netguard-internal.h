@@ -20,7 +20,7 @@
 #define NETGUARD_NL_REQUEST 1024             /* one request message */
 #define NETGUARD_NL_RECV 32768               /* one read of replies or events */
 #define NETGUARD_NL_TIMEOUT_USEC (1000ULL * 1000ULL) /* the answer to one request */
-#define NETGUARD_NL_IN_FLIGHT 64U            /* changes sent and not answered */
+#define NETGUARD_NL_IN_FLIGHT 256U           /* changes sent and not answered */
 
 typedef struct Link {
         int ifindex;
@@ -208,6 +208,9 @@ void netguard_links_rejudge(NetGuard *g);
 /* netguard-addrs.c, netguard-routes.c */
 void netguard_process_newaddr(NetGuard *g, const struct nlmsghdr *nlh);
 void netguard_process_newroute(NetGuard *g, const struct nlmsghdr *nlh);
+/* A deleted address or route: the baseline is re-checked when it was one of its own. */
+void netguard_process_deladdr(NetGuard *g, const struct nlmsghdr *nlh);
+void netguard_process_delroute(NetGuard *g, const struct nlmsghdr *nlh);
 void netguard_reconcile(NetGuard *g);
 void netguard_reconcile_addrs(NetGuard *g, NlRequest *dump);
 void netguard_reconcile_routes(NetGuard *g, NlRequest *dump);

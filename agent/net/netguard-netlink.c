@@ -2,10 +2,10 @@
 /* The network guard's netlink requests, asynchronous in the agent's loop.
  *
  * Every request (a change or a dump) joins one queue and is answered when the request socket is
- * readable: a stuck reply can never hold the loop, and USB decisions go on meanwhile. Changes are
- * sent as soon as they are queued (up to NETGUARD_NL_IN_FLIGHT at a time); a dump waits until
- * nothing else is in flight and nothing else is sent while it runs (the kernel allows one dump per
- * socket). Each request sent gets NETGUARD_NL_TIMEOUT_USEC for its answer: then it counts as failed
+ * readable: a stuck reply can never hold the loop, and USB decisions go on meanwhile. Requests are
+ * sent in the order they were queued, as soon as fewer than NETGUARD_NL_IN_FLIGHT wait for their
+ * answer; a dump also waits for the dump before it (the kernel runs one dump per socket, and it
+ * handles every request in the order it was sent, so a dump sees the changes sent before it). Each request sent gets NETGUARD_NL_TIMEOUT_USEC for its answer: then it counts as failed
  * (-ETIMEDOUT), is logged, and the queue moves on; a late answer is ignored. Requests are finished
  * strictly in the order they were queued, so the records their callbacks write keep the order of
  * the events that caused them. */
@@ -56,7 +56,7 @@ static bool nl_dump_in_flight(NetGuard *g) {
         return false;
 }
 
-/* Sends what may go now: changes while fewer than NETGUARD_NL_IN_FLIGHT wait, a dump alone. */
+/* Sends what may go now: in order, while fewer than NETGUARD_NL_IN_FLIGHT wait; one dump at a time. */
 static void nl_send_queued(NetGuard *g) {
         uint64_t now = nl_now();
 
@@ -64,8 +64,7 @@ static void nl_send_queued(NetGuard *g) {
                 NlRequest *req = g->nl_unsent;
                 bool dump = req->msg && (req->msg->nlmsg_flags & NLM_F_DUMP);
 
-                if (req->msg && (g->nl_in_flight >= NETGUARD_NL_IN_FLIGHT || nl_dump_in_flight(g) ||
-                                 (dump && g->nl_in_flight > 0)))
+                if (req->msg && (g->nl_in_flight >= NETGUARD_NL_IN_FLIGHT || (dump && nl_dump_in_flight(g))))
                         break;
                 req->sent = true;
                 g->nl_unsent = req->next;

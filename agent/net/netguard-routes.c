@@ -192,6 +192,13 @@ void netguard_process_newroute(NetGuard *g, const struct nlmsghdr *nlh) {
                         "remove a default route", -ESRCH /* already gone */, "net-route", text, NULL, action, what);
 }
 
+void netguard_process_delroute(NetGuard *g, const struct nlmsghdr *nlh) {
+        Route rt;
+
+        if (route_parse(nlh, &rt) && route_in_baseline(g, &rt))
+                g->reconcile = true;
+}
+
 static char *route_missing_text(const Route *rt, const char *text) {
         char *what = NULL;
 

@@ -240,13 +240,13 @@ void netguard_process_message(NetGuard *g, const struct nlmsghdr *nlh) {
                 netguard_process_newaddr(g, nlh);
                 break;
         case RTM_DELADDR:
-                g->reconcile = true;
+                netguard_process_deladdr(g, nlh);
                 break;
         case RTM_NEWROUTE:
                 netguard_process_newroute(g, nlh);
                 break;
         case RTM_DELROUTE:
-                g->reconcile = true;
+                netguard_process_delroute(g, nlh);
                 break;
         default:
                 break;
