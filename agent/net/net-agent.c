@@ -2,10 +2,13 @@
 /* The network part of mamorid: starts the guard and the quarantine from the policy and records
  * their actions in the event log (NET-01..05, NET-12, INC-03, CFG-01). */
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eventlog.h"
+#include "fileio.h"
 #include "log.h"
 #include "net-agent.h"
 #include "netguard.h"
@@ -18,7 +21,30 @@ struct NetAgent {
         char *state_dir;
         NetGuard *guard;
         Quarantine *quarantine;
+        bool unprivileged;              /* no CAP_NET_ADMIN: guard and quarantine stay off */
 };
+
+#define NET_AGENT_CAP_NET_ADMIN 12      /* linux/capability.h */
+
+/* Whether the process may change the network: CAP_NET_ADMIN in its effective set (CapEff in
+ * /proc/self/status; MAMORI_PROC_STATUS points elsewhere for tests). */
+static bool net_agent_may_change_network(void) {
+        const char *path = getenv("MAMORI_PROC_STATUS") ?: "/proc/self/status";
+        _cleanup_free_ char *status = NULL;
+        uint64_t caps;
+        const char *p;
+        int r;
+
+        r = read_full_file(path, 64 * 1024, &status, NULL);
+        if (r < 0) {
+                log_debug_errno(r, "Failed to read '%s', assuming no CAP_NET_ADMIN: %m", path);
+                return false;
+        }
+        p = strstr(status, "\nCapEff:");
+        if (!p || sscanf(p + strlen("\nCapEff:"), "%" SCNx64, &caps) != 1)
+                return false;
+        return caps & (UINT64_C(1) << NET_AGENT_CAP_NET_ADMIN);
+}
 
 static void on_net_event(const NetGuardEvent *ev, void *userdata) {
         NetAgent *n = ASSERT_PTR(userdata);
@@ -62,6 +88,11 @@ int net_agent_new(sd_event *e, Audit *audit, const char *state_dir, NetAgent **r
                 net_agent_free(n);
                 return -ENOMEM;
         }
+        n->unprivileged = !net_agent_may_change_network();
+        if (n->unprivileged)
+                log_warning("The network guard and the network quarantine are off: mamorid runs without "
+                            "CAP_NET_ADMIN (not as root), so it can neither undo network changes nor install "
+                            "the quarantine firewall.");
         *ret = n;
         return 0;
 }
@@ -77,11 +108,9 @@ void net_agent_set_policy(NetAgent *n, const Policy *p) {
         };
         int r;
 
-        if (!n)
+        if (!n || n->unprivileged)
                 return;
 
-        /* The old guard points into the old policy: stop it first. */
-        n->guard = netguard_free(n->guard);
         if (n->quarantine)
                 (void) quarantine_set_policy(n->quarantine, np);
         else {
@@ -94,7 +123,16 @@ void net_agent_set_policy(NetAgent *n, const Policy *p) {
         }
 
         if (!np) {
-                log_info("The policy has no network section, the network guard is off.");
+                if (n->guard)
+                        log_info("The policy has no network section, the network guard is off.");
+                else
+                        log_info("The policy has no network section, the network guard stays off.");
+                n->guard = netguard_free(n->guard);
+                return;
+        }
+        /* a reload changes the policy the guard judges by, not its baseline */
+        if (n->guard) {
+                netguard_set_policy(n->guard, np);
                 return;
         }
         r = netguard_new(n->event, np, &config, &(NetGuardCallbacks) { .event = on_net_event, .userdata = n },

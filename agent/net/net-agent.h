@@ -19,10 +19,11 @@ typedef struct NetAgent NetAgent;
  * it. Returns 0 or -ENOMEM. */
 int net_agent_new(sd_event *e, Audit *audit, const char *state_dir, NetAgent **ret);
 
-/* Puts a (new) policy in force: the guard restarts with its `network:` section (taking a new
- * baseline) or stops when it has none, and the quarantine takes its remediation endpoints. Also
- * called with p == NULL when no policy is valid: the quarantine still holds, loopback only.
- * p must stay valid until the next call or net_agent_free(). */
+/* Puts a (new) policy in force: the guard judges by its `network:` section from now on, keeping the
+ * baseline it took when it started, or stops when it has none; the quarantine takes its
+ * remediation endpoints. Also called with p == NULL when no policy is valid at start: the
+ * quarantine still holds, loopback only. p must stay valid until the next call or
+ * net_agent_free(). Without CAP_NET_ADMIN (said once by net_agent_new()) nothing runs. */
 void net_agent_set_policy(NetAgent *n, const Policy *p);
 
 /* Stops watching; the network stays as it is (a quarantine holds). Accepts NULL; returns NULL. */

@@ -5,10 +5,12 @@
  * IPv6, rtnetlink through libmnl) and the resolver and hosts files (inotify), all in the agent's
  * sd-event loop, and reverts or reports what the `network:` policy section does not allow.
  *
- * What exists when netguard_new() runs is the baseline: those interfaces, addresses and default
- * routes stay (except radios when wireless is not allowed), and a baseline default route that
- * disappears is put back. The kernel sends no RTM_DELROUTE when a link going down flushes its
- * routes, so the baseline routes are re-checked after every link, address and route event.
+ * What exists when netguard_new() runs is the baseline: those interfaces, addresses and routes
+ * stay (except radios when wireless is not allowed), and a baseline address or route that
+ * disappears is put back (or reported, when it was given for a limited time). The kernel sends no
+ * RTM_DELROUTE when a link going down flushes its routes, so the baseline is re-checked after every
+ * link, address and route event. The baseline is kept across policy reloads (netguard_set_policy).
+ * Netlink requests are asynchronous, each with a timeout (netguard-netlink.c).
  *
  * The network configuration files of NetworkManager, ifupdown and netplan are watched too; a file
  * created, changed or deleted there is reported ("net-config" records), never reverted. */
@@ -24,8 +26,9 @@ typedef struct NetGuard NetGuard;
 
 /* One thing the guard saw and what it did about it. Strings live during the callback only. */
 typedef struct NetGuardEvent {
-        const char *kind;       /* "net-interface", "net-address", "net-route", "net-route-restored", "net-file",
-                                 * "net-config" */
+        const char *kind;       /* "net-interface", "net-address", "net-address-restored", "net-address-lost",
+                                 * "net-route", "net-route-restored", "net-route-lost", "net-file",
+                                 * "net-config", "net-burst" */
         const char *object;     /* interface name, address, gateway or file path */
         const char *detail;     /* interface type and driver, the interface of an address, ... */
         NetAction action;       /* what the policy asked for */
@@ -61,11 +64,17 @@ typedef struct NetGuardConfig {
         "/etc/network/interfaces:/etc/network/interfaces.d/:" \
         "/etc/netplan/:/run/netplan/:/lib/netplan/"
 
-/* Takes the baseline, enforces what must hold from the start (radios off unless allowed) and
- * starts watching. np must outlive the guard. config and cb may be NULL.
- * Returns 0 and sets *ret, or a negative errno. */
+/* Starts taking the baseline (asynchronously: "Network guard started" is logged when it is
+ * complete), enforces what must hold from the start (radios off unless allowed) and starts
+ * watching. np must stay valid until the next netguard_set_policy() or netguard_free(). config and
+ * cb may be NULL. Returns 0 and sets *ret, or a negative errno. */
 int netguard_new(sd_event *e, const NetPolicy *np, const NetGuardConfig *config,
                  const NetGuardCallbacks *cb, NetGuard **ret);
+
+/* Puts a reloaded policy's network section in force: the baseline stays, what is present is judged
+ * again by np (see netguard.c for what happens to interfaces refused before). np must stay valid
+ * as for netguard_new(). */
+void netguard_set_policy(NetGuard *g, const NetPolicy *np);
 
 /* Stops watching and frees the guard. Changes already made stay. Accepts NULL; returns NULL. */
 NetGuard *netguard_free(NetGuard *g);

@@ -140,6 +140,7 @@ start_guard() {
         ip netns exec "$NS" env MAMORI_RESOLV_CONF="$T/etc/resolv.conf" \
                 MAMORI_RESOLVER_RUNTIME="$T/run/resolv.conf" MAMORI_HOSTS="$T/etc/hosts" \
                 MAMORI_NET_CONFIG_DIRS="$T/nm/:$T/absent/:$T/etc/interfaces" \
+                ${MAMORID_PRELOAD:+LD_PRELOAD="$MAMORID_PRELOAD"} \
                 "$MAMORID" --policy-dir "$T/policy" --state-dir "$T/state" --runtime-dir "$T/runtime" \
                 > "$T/log" 2>&1 &
         DRV_PID=$!
@@ -207,6 +208,111 @@ route-link-flap)
         wait_until 10 only_default "default via 169.254.10.254 dev base0" || fail "route not restored after link flap"
         wait_until 10 has_record '"kind":"net-route-restored"' || fail "no record of the restore"
         pass "default route restored after the link went down and up"
+        ;;
+reload-baseline)
+        # a reload changes the policy the guard judges by, not its baseline: an interface it set
+        # down before the reload is still refused after it
+        setup_net; write_policy revert; start_guard
+        add_if bad0
+        ip -n "$NS" link set bad0 up
+        wait_until 10 has_record '"object":"bad0"' || fail "no record for bad0"
+        wait_until 10 link_down bad0 || fail "bad0 is still up"
+        kill -HUP "$DRV_PID"
+        # the policy-loaded record is written in the same loop step that puts the policy in force
+        wait_until 10 has_record '"kind":"policy-loaded"' 2 || fail "the policy was not reloaded"
+        n=$(records '"object":"bad0"')
+        ip -n "$NS" link set bad0 up
+        wait_until 10 has_record '"object":"bad0"' $((n + 1)) || fail "no record for bad0 switched on after the reload"
+        wait_until 10 link_down bad0 || fail "bad0 stays up after the reload"
+        grep '"object":"bad0"' "$EVENTS" | tail -n 1 | grep -q '"result":"reverted"' || fail "the record does not say reverted"
+        link_up base0 || fail "the baseline interface was touched"
+        pass "a refused interface is still refused after a policy reload"
+        ;;
+baseline-restored)
+        # baseline addresses and routes besides the default routes: static ones are put back,
+        # those given for a limited time (valid_lft, proto dhcp) are reported and left alone
+        setup_net
+        ip -n "$NS" addr add 169.254.30.1/24 dev base0
+        ip -n "$NS" addr add fd00:30::1/64 dev base0 nodad
+        ip -n "$NS" addr add 169.254.31.1/24 dev base0 valid_lft 600 preferred_lft 600
+        ip -n "$NS" route add 169.254.40.0/24 via 169.254.10.254 dev base0
+        ip -n "$NS" route add 169.254.41.0/24 via 169.254.10.254 dev base0 proto dhcp
+        write_policy revert; start_guard
+        has_route() { local o; o=$(ip -n "$NS" route show "$1"); [ -n "$o" ]; }
+        ip -n "$NS" addr del 169.254.30.1/24 dev base0
+        ip -n "$NS" addr del fd00:30::1/64 dev base0
+        ip -n "$NS" addr del 169.254.31.1/24 dev base0
+        ip -n "$NS" route del 169.254.40.0/24
+        ip -n "$NS" route del 169.254.41.0/24
+        wait_until 10 has_record '"kind":"net-address-restored"' 2 || fail "static addresses not restored"
+        wait_until 10 has_addr 169.254.30.1/24 base0 || fail "the static IPv4 address is not back"
+        wait_until 10 has_addr fd00:30::1/64 base0 || fail "the static IPv6 address is not back"
+        o=$(ip -n "$NS" -o addr show dev base0 to 169.254.30.1/24)
+        grep -q 'valid_lft forever' <<< "$o" || fail "the restored address is not static: $o"
+        wait_until 10 has_record '"kind":"net-address-lost"' || fail "the lost DHCP address was not reported"
+        grep '"kind":"net-address-lost"' "$EVENTS" | grep -q '"169.254.31.1/24"' || fail "the report names another address"
+        wait_until 10 has_record '"kind":"net-route-restored"' || fail "the static route was not restored"
+        wait_until 10 has_route 169.254.40.0/24 || fail "the static route is not back"
+        wait_until 10 has_record '"kind":"net-route-lost"' || fail "the lost DHCP route was not reported"
+        grep '"kind":"net-route-lost"' "$EVENTS" | grep -q '169.254.41.0/24' || fail "the report names another route"
+        sentinel 3
+        no_addr 169.254.31.1/24 base0 || fail "the DHCP address was put back (it would never expire)"
+        has_route 169.254.41.0/24 && fail "the DHCP route was put back"
+        [ "$(records '"kind":"net-address-lost"')" = 1 ] || fail "the lost address was reported more than once"
+        [ "$(records '"kind":"net-route-lost"')" = 1 ] || fail "the lost route was reported more than once"
+        grep '"kind":"net-address-lost"' "$EVENTS" | grep -q '"result":"reported"' || fail "not recorded as reported"
+        pass "static baseline addresses and routes put back, DHCP ones reported"
+        ;;
+netlink-stuck)
+        # the first answer (ack) of the kernel to the agent's requests is dropped (tests/netns/nl-drop-shim.c):
+        # the request times out after 1 s and everything else goes on meanwhile
+        [ -n "${NETNS_NL_SHIM:-}" ] && [ -f "$NETNS_NL_SHIM" ] || fail "NETNS_NL_SHIM does not name the shim library"
+        setup_net; write_policy revert
+        MAMORID_PRELOAD=$NETNS_NL_SHIM start_guard
+        add_if bad0
+        add_if bad1
+        start=$(date +%s%N)
+        ip -n "$NS" link set bad0 up           # its set-down request is the first with an ack
+        wait_until 10 link_down bad0 || fail "bad0 was not set down"
+        # the request waits for its ack now; the loop must stay free: a resolver file is restored
+        # and the next interface judged while it waits
+        printf 'nameserver 169.254.66.66\n' > "$T/etc/resolv.conf"
+        ip -n "$NS" link set bad1 up
+        wait_until 10 has_record '"kind":"net-file"' || fail "no record for resolv.conf"
+        wait_until 10 has_record '"object":"bad1"' || fail "no record for bad1"
+        wait_until 10 link_down bad1 || fail "bad1 is still up"
+        ms=$(( ($(date +%s%N) - start) / 1000000 ))
+        echo "bad0 and bad1 handled ${ms} ms after bad0 was switched on (request timeout 1000 ms)"
+        rec=$(grep -E '"kind":"net-(interface|file)"' "$EVENTS" | grep -oE '"object":"[^"]*"' | tr '\n' ' ')
+        [[ "$rec" == *'resolv.conf"'*'"object":"bad0"'*'"object":"bad1"'* ]] ||
+                fail "records are not in order (the file while the request waited, then bad0, then bad1): $rec"
+        # bound: the 1 s timeout of the stuck request plus slack for a loaded machine
+        [ "$ms" -lt 2500 ] || fail "bad1 was handled ${ms} ms after bad0: the stuck request held the loop"
+        grep '"object":"bad0"' "$EVENTS" | head -n 1 | grep -q '"result":"failed"' ||
+                fail "the timed-out request is not recorded as failed"
+        grep '"object":"bad1"' "$EVENTS" | grep -q '"result":"reverted"' || fail "bad1 is not recorded as reverted"
+        grep -q 'No answer to the netlink request' "$T/log" || fail "the timed-out request is not logged"
+        pass "a request without an answer times out, the loop goes on, records keep their order"
+        ;;
+unprivileged)
+        # without CAP_NET_ADMIN the guard and the quarantine are off, said once; nft never runs
+        command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+        setup_net; write_policy revert
+        chown 65534:65534 "$T/state" "$T/runtime"
+        chmod 755 "$T"
+        in_ns setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+                env MAMORI_NFT=nft "$MAMORID" --policy-dir "$T/policy" --state-dir "$T/state" \
+                --runtime-dir "$T/runtime" > "$T/log" 2>&1 &
+        DRV_PID=$!
+        # the policy, the guard and the quarantine are started before the present devices are evaluated
+        wait_until 20 grep -q 'present USB device(s) evaluated' "$T/log" || fail "mamorid did not start"
+        n=$(grep -c 'network guard and the network quarantine are off' "$T/log")
+        [ "$n" = 1 ] || fail "expected one line saying the guard and the quarantine are off, got $n"
+        grep -q 'CAP_NET_ADMIN' "$T/log" || fail "the line does not say why"
+        grep -q 'cache initialization failed' "$T/log" && fail "nft ran without privileges"
+        grep -q 'Failed to remove the quarantine firewall' "$T/log" && fail "the quarantine tried to change the firewall"
+        grep -q 'Network guard started' "$T/log" && fail "the network guard started without privileges"
+        pass "unprivileged: one clear line, no nft, no guard"
         ;;
 allowed-change)
         setup_net; write_policy revert; start_guard
