@@ -151,25 +151,37 @@ int read_one_line_file(const char *path, char **ret) {
 
 int read_sysfs_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_size) {
         _cleanup_close_ int fd = -EBADF;
+        struct stat st;
 
         assert(name);
         assert(ret);
 
-        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: a FIFO where an attribute should be must not hang the open. */
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
         return read_fd_full(fd, max, 8192, true, ret, ret_size);
 }
 
 int read_sysattr_at(int dirfd, const char *name, char **ret) {
+        _cleanup_free_ char *v = NULL;
         size_t n;
         int r;
 
-        r = read_sysfs_at(dirfd, name, 4096, ret, &n);
+        r = read_sysfs_at(dirfd, name, 4096, &v, &n);
         if (r < 0)
                 return r;
-        while (n > 0 && ((*ret)[n - 1] == '\n' || (*ret)[n - 1] == '\r'))
-                (*ret)[--n] = 0;
+        /* Exactly the newline the kernel appends: anything else (a '\r', spaces) is the
+         * device's own, and a serial "REG0001\r" is not "REG0001". */
+        if (n > 0 && v[n - 1] == '\n')
+                v[--n] = 0;
+        if (memchr(v, 0, n))
+                return -EBADMSG;        /* no text attribute holds a NUL */
+        *ret = TAKE_PTR(v);
         return 0;
 }
 

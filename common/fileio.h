@@ -16,11 +16,13 @@ const char *file_error_to_string(int r);
 
 /* Reads a sysfs file below dirfd (at most max bytes; -EFBIG beyond) into a NUL-terminated buffer
  * with one open, as few reads as it takes and one close: sysfs hands out up to a page per read,
- * so a shorter read is the end (no fstat, no read returning 0). */
+ * so a shorter read is the end (no read returning 0). The open does not block (O_NONBLOCK) and
+ * only a regular file is read (-EBADFD otherwise). */
 int read_sysfs_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_size);
 
-/* Reads a sysfs attribute (text of at most a page) below dirfd with read_sysfs_at() and strips
- * the trailing newline. Returns -ENOENT when absent, -EFBIG for more than a page. */
+/* Reads a sysfs text attribute (at most a page) below dirfd with read_sysfs_at() and strips
+ * exactly one trailing newline, the kernel's; -EBADMSG when it holds a NUL, -ENOENT when
+ * absent, -EFBIG for more than a page. */
 int read_sysattr_at(int dirfd, const char *name, char **ret);
 
 /* Writes data to path atomically: a temporary file in the same directory, fsync, rename.

@@ -7,6 +7,7 @@
 
 #include "escape.h"
 #include "policy-internal.h"
+#include "string-table.h"
 
 static const char *const decision_table[_DECISION_MAX] = {
         [DECISION_ALLOW] = "allow",
@@ -33,54 +34,12 @@ static const char *const decision_reason_table[_DECISION_REASON_MAX] = {
         [REASON_NO_POLICY] = "no-policy",
 };
 
-static const char *table_to_string(const char *const *table, size_t n, int i) {
-        if (i < 0 || (size_t) i >= n)
-                return NULL;
-        return table[i];
-}
-
-static int table_from_string(const char *const *table, size_t n, const char *s) {
-        if (!s)
-                return -EINVAL;
-        for (size_t i = 0; i < n; i++)
-                if (table[i] && streq(table[i], s))
-                        return (int) i;
-        return -EINVAL;
-}
-
 /* The to/from string functions of the enums of policy.h: NULL, or the _INVALID value, for anything
  * outside the table. */
-const char *decision_to_string(Decision d) {
-        return table_to_string(decision_table, ELEMENTSOF(decision_table), d);
-}
-
-Decision decision_from_string(const char *s) {
-        return (Decision) table_from_string(decision_table, ELEMENTSOF(decision_table), s);
-}
-
-const char *connect_type_to_string(ConnectType t) {
-        return table_to_string(connect_type_table, ELEMENTSOF(connect_type_table), t);
-}
-
-ConnectType connect_type_from_string(const char *s) {
-        return (ConnectType) table_from_string(connect_type_table, ELEMENTSOF(connect_type_table), s);
-}
-
-const char *media_access_to_string(MediaAccess a) {
-        return table_to_string(media_access_table, ELEMENTSOF(media_access_table), a);
-}
-
-MediaAccess media_access_from_string(const char *s) {
-        return (MediaAccess) table_from_string(media_access_table, ELEMENTSOF(media_access_table), s);
-}
-
-const char *decision_reason_to_string(DecisionReason r) {
-        return table_to_string(decision_reason_table, ELEMENTSOF(decision_reason_table), r);
-}
-
-DecisionReason decision_reason_from_string(const char *s) {
-        return (DecisionReason) table_from_string(decision_reason_table, ELEMENTSOF(decision_reason_table), s);
-}
+DEFINE_STRING_TABLE(decision, Decision);
+DEFINE_STRING_TABLE(connect_type, ConnectType);
+DEFINE_STRING_TABLE(media_access, MediaAccess);
+DEFINE_STRING_TABLE(decision_reason, DecisionReason);
 
 /* Prints "file:line:col: message" (or "file: message" when the line is unknown) and a newline.
  * The file name and the message (which may quote the file's content) are escaped (escape.h), so

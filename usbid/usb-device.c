@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "usb-device.h"
 #include "i18n.h"
 #include "macro.h"
@@ -33,77 +34,9 @@ UsbDevice *usb_device_free(UsbDevice *u) {
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(UsbDevice *, usb_device_free);
 
-int usb_sysfs_read_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_size) {
-        _cleanup_free_ char *buf = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        size_t size = 0, alloc = 0;
-        struct stat st;
-
-        assert(name);
-        assert(ret);
-
-        /* O_NONBLOCK: a FIFO where an attribute should be must not hang the open. */
-        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        for (;;) {
-                ssize_t n;
-
-                if (alloc - size < 4096 + 1) {
-                        size_t na = MAX(alloc * 2, (size_t) 8192);
-                        char *nb;
-
-                        nb = realloc(buf, na);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                        alloc = na;
-                }
-                n = read(fd, buf + size, alloc - size - 1);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                size += (size_t) n;
-                if (size > max)
-                        return -EFBIG;
-                /* sysfs hands out up to a page per read: a shorter one is the end */
-                if (n < 4096)
-                        break;
-        }
-        buf[size] = 0;
-        *ret = TAKE_PTR(buf);
-        if (ret_size)
-                *ret_size = size;
-        return 0;
-}
-
-int usb_sysattr_read_at(int dirfd, const char *name, char **ret) {
-        _cleanup_free_ char *v = NULL;
-        size_t n;
-        int r;
-
-        r = usb_sysfs_read_at(dirfd, name, 4096, &v, &n);
-        if (r < 0)
-                return r;
-        /* Exactly the newline the kernel appends: anything else (a '\r', spaces) is the
-         * device's own, and a serial "REG0001\r" is not "REG0001". */
-        if (n > 0 && v[n - 1] == '\n')
-                v[--n] = 0;
-        if (memchr(v, 0, n))
-                return -EBADMSG;        /* no text attribute holds a NUL */
-        *ret = TAKE_PTR(v);
-        return 0;
-}
-
 /* The device's sysfs attribute attr, NULL when absent or unreadable (as libudev would). */
 static int dup_attr(int dirfd, const char *attr, char **ret) {
-        int r = usb_sysattr_read_at(dirfd, attr, ret);
+        int r = read_sysattr_at(dirfd, attr, ret);
 
         if (r == -ENOMEM)
                 return r;
@@ -119,7 +52,7 @@ static int read_hex_attr(int dirfd, const char *attr, unsigned long max, unsigne
         unsigned long n;
         int r;
 
-        r = usb_sysattr_read_at(dirfd, attr, &v);
+        r = read_sysattr_at(dirfd, attr, &v);
         if (r == -ENOMEM)
                 return r;
         if (r == -EBADMSG)
@@ -151,7 +84,7 @@ static ConnectType connect_type_from_sysfs(const char *s) {
 static ConnectType read_connect_type(int dirfd) {
         _cleanup_free_ char *v = NULL;
 
-        if (usb_sysattr_read_at(dirfd, "port/connect_type", &v) < 0)
+        if (read_sysattr_at(dirfd, "port/connect_type", &v) < 0)
                 return CONNECT_TYPE_UNKNOWN;
         return connect_type_from_sysfs(v);
 }
@@ -283,7 +216,7 @@ static int read_descriptors(UsbDevice *u, struct udev_device *d, int dirfd) {
         size_t size;
         int r;
 
-        r = usb_sysfs_read_at(dirfd, "descriptors", DESCRIPTORS_MAX, &raw, &size);
+        r = read_sysfs_at(dirfd, "descriptors", DESCRIPTORS_MAX, &raw, &size);
         if (r == -ENOENT && u->is_root_hub)
                 return fill_from_sysattrs(u, dirfd);
         if (r == -ENOENT || r == -EFBIG)

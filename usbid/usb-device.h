@@ -71,14 +71,6 @@ Decision usb_interface_decision_at(const char *dev_syspath, const PolicyInterfac
 Decision usb_interfaces_decision(const PolicyInterface *ifs, const PolicyInterfaceDecision *ids, size_t n,
                                  const char *name, const char **ret_rule);
 
-/* Reads the sysfs file name below dirfd (at most max bytes; -EFBIG beyond) into a NUL-terminated
- * buffer; *ret_size (may be NULL) is its size. The open does not block (O_NONBLOCK) and only a
- * regular file is read (-EBADFD otherwise: a FIFO, a device node, a directory). */
-int usb_sysfs_read_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_size);
-/* Reads the text attribute name below dirfd (at most a page) with usb_sysfs_read_at() and strips
- * exactly one trailing newline, the kernel's; other trailing characters ('\r', blanks) are kept.
- * Returns 0, -ENOENT when absent, -EBADMSG when it holds a NUL, or another negative errno. */
-int usb_sysattr_read_at(int dirfd, const char *name, char **ret);
 
 /* The staff-facing sentence (translated through gettext) explaining a decision; d NULL means the
  * device's identity could not be read. Shared by mamorid and `mamorictl policy test`, so staff and

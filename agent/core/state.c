@@ -7,6 +7,7 @@
 #include "json-util.h"
 #include "macro.h"
 #include "state.h"
+#include "string-table.h"
 
 static const char *const policy_status_table[_POLICY_STATUS_MAX] = {
         [POLICY_STATUS_OK] = "ok",
@@ -14,11 +15,7 @@ static const char *const policy_status_table[_POLICY_STATUS_MAX] = {
         [POLICY_STATUS_NONE] = "none",
 };
 
-const char *policy_status_to_string(PolicyStatus s) {
-        if (s < 0 || s >= _POLICY_STATUS_MAX)
-                return NULL;
-        return policy_status_table[s];
-}
+DEFINE_STRING_TABLE(policy_status, PolicyStatus);
 
 const char *format_iso_time(time_t t, char *buf, size_t size) {
         struct tm tm;

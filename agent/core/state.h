@@ -33,6 +33,7 @@ typedef enum PolicyStatus {
 
 /* "ok", "error", "none". */
 const char *policy_status_to_string(PolicyStatus s);
+PolicyStatus policy_status_from_string(const char *s);
 
 typedef struct StatePolicy {
         PolicyStatus status;

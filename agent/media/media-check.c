@@ -17,6 +17,7 @@
 #include "i18n.h"
 #include "macro.h"
 #include "media-check.h"
+#include "string-table.h"
 
 static const char *const media_failure_table[_MEDIA_FAILURE_MAX] = {
         [MEDIA_FAILURE_NONE] = "none",
@@ -27,20 +28,7 @@ static const char *const media_failure_table[_MEDIA_FAILURE_MAX] = {
         [MEDIA_FAILURE_TOO_MANY] = "too-many-partitions",
 };
 
-const char *media_failure_to_string(MediaFailure f) {
-        if (f < 0 || f >= _MEDIA_FAILURE_MAX)
-                return NULL;
-        return media_failure_table[f];
-}
-
-MediaFailure media_failure_from_string(const char *s) {
-        if (!s)
-                return _MEDIA_FAILURE_INVALID;
-        for (int i = 0; i < _MEDIA_FAILURE_MAX; i++)
-                if (streq(media_failure_table[i], s))
-                        return (MediaFailure) i;
-        return _MEDIA_FAILURE_INVALID;
-}
+DEFINE_STRING_TABLE(media_failure, MediaFailure);
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(blkid_probe, blkid_free_probe);
 #define _cleanup_blkid_ _cleanup_(blkid_free_probep)

@@ -25,6 +25,7 @@ typedef enum DeviceState {
 } DeviceState;
 
 const char *device_state_to_string(DeviceState s);
+DeviceState device_state_from_string(const char *s);
 
 struct Device {
         Device *next;

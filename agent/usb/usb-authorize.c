@@ -13,6 +13,7 @@
 #include "macro.h"
 #include "udev-util.h"
 #include "usb-authorize.h"
+#include "string-table.h"
 #include "usb-sysfs.h"
 
 /* How long a device's "bind" may take after its "add" before the decision is applied anyway:
@@ -42,9 +43,7 @@ static const char *const device_state_table[_DEVICE_STATE_MAX] = {
         [DEVICE_APPLIED] = "applied",
 };
 
-const char *device_state_to_string(DeviceState s) {
-        return s >= 0 && s < _DEVICE_STATE_MAX ? device_state_table[s] : NULL;
-}
+DEFINE_STRING_TABLE(device_state, DeviceState);
 
 static PolicyContext authorizer_context(const UsbAuthorizer *a) {
         return (PolicyContext) {

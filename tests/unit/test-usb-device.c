@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "macro.h"
+#include "fileio.h"
 #include "usb-device.h"
 
 static char root[] = "/tmp/mamori-test-usb-device.XXXXXX";
@@ -51,12 +52,12 @@ static int rootfd(void) {
         return fd;
 }
 
-/* The attribute rel as usb_sysattr_read_at() reads it; its return value in *r. */
+/* The attribute rel as read_sysattr_at() reads it; its return value in *r. */
 static char *attr(const char *rel, int *r) {
         char *v = NULL;
         int fd = rootfd();
 
-        *r = usb_sysattr_read_at(fd, rel, &v);
+        *r = read_sysattr_at(fd, rel, &v);
         close(fd);
         return v;
 }
@@ -123,12 +124,12 @@ static void test_read_binary(void **state) {
         big[100] = 0;
         write_at("descriptors", big, sizeof big);
         fd = rootfd();
-        assert_int_equal(usb_sysfs_read_at(fd, "descriptors", sizeof big, &v, &n), 0);
+        assert_int_equal(read_sysfs_at(fd, "descriptors", sizeof big, &v, &n), 0);
         assert_int_equal(n, sizeof big);
         assert_memory_equal(v, big, sizeof big);
         free(v);
         v = NULL;
-        assert_int_equal(usb_sysfs_read_at(fd, "descriptors", sizeof big - 1, &v, &n), -EFBIG);
+        assert_int_equal(read_sysfs_at(fd, "descriptors", sizeof big - 1, &v, &n), -EFBIG);
         assert_null(v);
         close(fd);
 }
