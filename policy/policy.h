@@ -141,6 +141,11 @@ void policy_decision_done(PolicyDecision *d);
  * file; -ENODATA: no rule at all. */
 int policy_load_dir(const char *dir, Policy **ret, PolicyError *reterr);
 
+/* The digest part of the version ("…@DIGEST", 12 hex digits and a NUL) that policy_load_dir()
+ * would give the files of dir, computed from their bytes without parsing them (the same file
+ * checks apply). Returns 0 or a negative errno. */
+int policy_dir_digest(const char *dir, char ret[static 13]);
+
 /* Parses one file's content (name is used in errors and the digest) and adds it to a policy under
  * construction. Used by policy_load_dir(), the fuzzer and tests. */
 int policy_new(Policy **ret);
