@@ -22,7 +22,6 @@
 #define SNAPSHOT_FILE_MAX (64U * 1024U * 1024U)
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
-DEFINE_TRIVIAL_CLEANUP_FUNC(Policy *, policy_free);
 
 struct PolicyStore {
         sd_event *event;
