@@ -16,6 +16,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "macro.h"
+#include "time-util.h"
 
 #define RATELIMIT_INTERVAL_USEC (60ULL * 1000000ULL)
 #define RATELIMIT_BURST 5
@@ -67,14 +68,6 @@ static unsigned slot_suppressed(const RateLimit *s) {
         return s->count > RATELIMIT_BURST ? s->count - RATELIMIT_BURST : 0;
 }
 
-static const char *iso_time(time_t t, char *buf, size_t size) {
-        struct tm tm;
-
-        if (!gmtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-                snprintf(buf, size, "?");
-        return buf;
-}
-
 /* The "records-suppressed" record of a slot that held records back; then the slot is free. */
 static void slot_flush(Audit *a, RateLimit *s) {
         _cleanup_free_ char *message = NULL;
@@ -83,8 +76,8 @@ static void slot_flush(Audit *a, RateLimit *s) {
 
         if (n > 0) {
                 snprintf(count, sizeof count, "%u", n);
-                iso_time(s->first, first, sizeof first);
-                iso_time(s->last, last, sizeof last);
+                format_iso_time(s->first, first, sizeof first);
+                format_iso_time(s->last, last, sizeof last);
                 if (asprintf(&message, _("%u more '%s' records of USB device %s (%s) suppressed, from %s to %s"),
                              n, s->kind, s->device, s->vid_pid[0] ? s->vid_pid : "?", first, last) < 0)
                         message = NULL;

@@ -8,6 +8,7 @@
 #include "macro.h"
 #include "state.h"
 #include "string-table.h"
+#include "time-util.h"
 
 static const char *const policy_status_table[_POLICY_STATUS_MAX] = {
         [POLICY_STATUS_OK] = "ok",
@@ -16,14 +17,6 @@ static const char *const policy_status_table[_POLICY_STATUS_MAX] = {
 };
 
 DEFINE_STRING_TABLE(policy_status, PolicyStatus);
-
-const char *format_iso_time(time_t t, char *buf, size_t size) {
-        struct tm tm;
-
-        if (!gmtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-                snprintf(buf, size, "1970-01-01T00:00:00Z");
-        return buf;
-}
 
 static void state_write_policy(JsonWriter *w, const StatePolicy *sp) {
         char buf[32];

@@ -48,6 +48,3 @@ typedef struct StatePolicy {
 /* Writes path atomically from the policy status and the device list (in list order).
  * hide_serials masks serials. Returns 0 or a negative errno. */
 int state_write(const char *path, const StatePolicy *sp, const Device *devices, bool hide_serials);
-
-/* Formats t as "YYYY-MM-DDTHH:MM:SSZ" (UTC) into buf (at least 32 bytes). */
-const char *format_iso_time(time_t t, char *buf, size_t size);

@@ -11,6 +11,7 @@
 #include "fileio.h"
 #include "macro.h"
 #include "quarantine-file.h"
+#include "time-util.h"
 
 static char *state_path(const char *state_dir) {
         char *p;
@@ -79,7 +80,6 @@ int quarantine_state_read(const char *state_dir, QuarantineState *ret) {
 int quarantine_state_write(const char *state_dir, const char *reason, const char *source) {
         _cleanup_free_ char *path = NULL, *text = NULL, *clean = NULL;
         char since[64];
-        struct tm tm;
         time_t now = time(NULL);
         int n;
 
@@ -92,9 +92,8 @@ int quarantine_state_write(const char *state_dir, const char *reason, const char
         for (char *c = clean; *c; c++)
                 if (*c == '\n' || *c == '\r')
                         *c = ' ';
-        if (!gmtime_r(&now, &tm) || strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-                since[0] = 0;
-        n = asprintf(&text, "reason=%s\nsource=%s\nsince=%s\n", clean, source, since);
+        n = asprintf(&text, "reason=%s\nsource=%s\nsince=%s\n", clean, source,
+                     format_iso_time(now, since, sizeof since));
         if (n < 0)
                 return -ENOMEM;
         return write_file_atomic(path, text, (size_t) n, 0600);
