@@ -14,15 +14,12 @@
 #include "fileio.h"
 #include "i18n.h"
 #include "escape.h"
-
-#include <json.h>
+#include "json-c-util.h"
 
 #define STATE_FILE_MAX (64U * 1024U * 1024U)
 #define TABLE_COLUMNS_MAX 8
 #define JSON_DEPTH_MAX 32
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(json_object *, json_object_put);
-DEFINE_TRIVIAL_CLEANUP_FUNC(json_tokener *, json_tokener_free);
 
 /* Columns shown when present, in this order; other keys only when none of these is. */
 static const char *const preferred_columns[] = {

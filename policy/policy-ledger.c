@@ -14,19 +14,10 @@
 #include <string.h>
 #include <json-c/json.h>
 
+#include "json-c-util.h"
 #include "policy-internal.h"
 
 #define LEDGER_FORMAT "mamori-media/1"
-
-static void json_object_putp(json_object **o) {
-        if (*o)
-                json_object_put(*o);
-}
-
-static void json_tokener_freep(json_tokener **t) {
-        if (*t)
-                json_tokener_free(*t);
-}
 
 typedef struct Line {
         const char *file;
