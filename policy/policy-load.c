@@ -411,9 +411,8 @@ static bool has_suffix(const char *s, const char *suffix) {
         return n > k && streq(s + n - k, suffix);
 }
 
-/* Whether a directory entry is a policy file by its name: *.yaml or a *.jsonl media ledger, not
- * hidden. Its type is checked when it is opened. */
-static bool is_policy_file_name(const char *name) {
+/* Whether a directory entry is a policy file by its name (see policy.h). */
+bool policy_is_file_name(const char *name) {
         return name[0] != '.' && (has_suffix(name, ".yaml") || has_suffix(name, ".jsonl"));
 }
 
@@ -437,7 +436,7 @@ static int list_policy_files(int dfd, char ***ret, size_t *ret_n) {
         while ((errno = 0, de = readdir(d))) {
                 char *s;
 
-                if (!is_policy_file_name(de->d_name))
+                if (!policy_is_file_name(de->d_name))
                         continue;
                 s = strdup(de->d_name);
                 if (!s || policy_ptr_array_push((void ***) &names, &n, s) < 0) {

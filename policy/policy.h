@@ -141,6 +141,10 @@ void policy_decision_done(PolicyDecision *d);
  * file; -ENODATA: no rule at all. */
 int policy_load_dir(const char *dir, Policy **ret, PolicyError *reterr);
 
+/* Whether a directory entry is a policy file by its name: *.yaml or a *.jsonl media ledger, not
+ * hidden. Its type is checked when it is opened. */
+bool policy_is_file_name(const char *name);
+
 /* The digest part of the version ("…@DIGEST", 12 hex digits and a NUL) that policy_load_dir()
  * would give the files of dir, computed from their bytes without parsing them (the same file
  * checks apply). Returns 0 or a negative errno. */

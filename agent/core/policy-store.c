@@ -60,14 +60,6 @@ static char *policy_error_format(const PolicyError *e, int r) {
 
 /* --- the last good copy --- */
 
-static bool is_policy_file(const char *name) {
-        size_t n = strlen(name);
-
-        if (name[0] == '.')
-                return false;
-        return (n > 5 && streq(name + n - 5, ".yaml")) || (n > 6 && streq(name + n - 6, ".jsonl"));
-}
-
 static int rm_rf_flat(const char *dir) {
         _cleanup_(closedirp) DIR *d = opendir(dir);
         struct dirent *de;
@@ -111,7 +103,7 @@ static int snapshot_save(PolicyStore *s) {
                 _cleanup_free_ char *from = NULL, *to = NULL, *data = NULL;
                 size_t size = 0;
 
-                if (!is_policy_file(de->d_name))
+                if (!policy_is_file_name(de->d_name))
                         continue;
                 if (asprintf(&from, "%s/%s", s->dir, de->d_name) < 0 ||
                     asprintf(&to, "%s/%s", tmp, de->d_name) < 0)
