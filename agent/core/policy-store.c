@@ -38,6 +38,7 @@ struct PolicyStore {
         char *error;                    /* "file:line:col: message" of the last refused load */
         time_t loaded;
         bool from_last_good;            /* the policy in force is the copy in last_good */
+        char kept_digest[13];           /* digest of the copy in last_good once known, or "" */
         bool started;                   /* a load was tried (the last good copy is for the first) */
         uint64_t generation;
 
@@ -72,9 +73,9 @@ static int rm_rf_flat(const char *dir) {
         return rmdir(dir) < 0 ? -errno : 0;
 }
 
-/* Copies the policy files of the directory into a new directory next to last_good, loads it back
- * and, when it is the policy in force (same version and digest), makes it the last good copy.
- * A policy changed on disk in between is simply not copied this time. */
+/* Copies the policy files of the directory into a new directory next to last_good and, when the
+ * digest of the copy's bytes is that of the policy in force, makes it the last good copy. A
+ * policy changed on disk in between is simply not copied this time. */
 static int snapshot_save(PolicyStore *s) {
         _cleanup_free_ char *tmp = NULL, *old = NULL;
         _cleanup_(closedirp) DIR *d = NULL;
@@ -86,9 +87,13 @@ static int snapshot_save(PolicyStore *s) {
         at = strrchr(policy_get_version(s->policy), '@');
         if (!at)
                 return -EINVAL;
-        /* Already kept (a restart, a reload that changed nothing): nothing to write. */
-        if (policy_dir_digest(s->last_good, digest) >= 0 && streq(at + 1, digest))
+        /* Already kept (a restart, a reload that changed nothing): nothing to write. The copy is
+         * read for its digest once; after that the digest is known. */
+        if (!s->kept_digest[0] && policy_dir_digest(s->last_good, digest) >= 0)
+                memcpy(s->kept_digest, digest, sizeof digest);
+        if (streq(at + 1, s->kept_digest))
                 return 0;
+        s->kept_digest[0] = 0;
         if (asprintf(&tmp, "%s.new", s->last_good) < 0 || asprintf(&old, "%s.old", s->last_good) < 0)
                 return -ENOMEM;
         (void) rm_rf_flat(tmp);
@@ -128,6 +133,7 @@ static int snapshot_save(PolicyStore *s) {
                 return -errno;
         if (rename(tmp, s->last_good) < 0)
                 return -errno;
+        memcpy(s->kept_digest, digest, sizeof digest);
         (void) rm_rf_flat(old);
         return 0;
 }
