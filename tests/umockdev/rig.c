@@ -715,3 +715,40 @@ static bool policy_status_is(Rig *r, const void *arg) {
 bool rig_wait_policy_status(Rig *r, const char *status) {
         return rig_wait(r, NULL, policy_status_is, status);
 }
+
+int rig_main(int argc, char *argv[], const RigCase *cases, size_t n) {
+        Rig r;
+        int ret;
+
+        if (argc != 2) {
+                fprintf(stderr, "usage: %s CASE\n", argv[0]);
+                for (size_t i = 0; i < n; i++)
+                        fprintf(stderr, "  %s\n", cases[i].name);
+                return 2;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (strcmp(cases[i].name, argv[1]) != 0)
+                        continue;
+                ret = rig_init(&r, argv[1]);
+                if (ret == 0)
+                        ret = cases[i].run(&r);
+                rig_done(&r);
+                if (ret == 0)
+                        printf("PASS %s\n", argv[1]);
+                return ret;
+        }
+        fprintf(stderr, "unknown case '%s'\n", argv[1]);
+        return 2;
+}
+
+void desc_stick(Descriptors *d, uint16_t vendor, uint16_t product) {
+        desc_device(d, 0x00, vendor, product);
+        desc_interface(d, 0, 0x08, 0x06, 0x50, 2);     /* mass storage, SCSI, bulk-only */
+        desc_finish(d);
+}
+
+void desc_keyboard(Descriptors *d) {
+        desc_device(d, 0x00, 0x046d, 0xc31c);
+        desc_interface(d, 0, 0x03, 0x01, 0x01, 1);     /* HID boot keyboard */
+        desc_finish(d);
+}

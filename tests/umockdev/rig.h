@@ -42,6 +42,9 @@ void desc_device(Descriptors *d, uint8_t cls, uint16_t vendor, uint16_t product)
 void desc_interface(Descriptors *d, uint8_t number, uint8_t cls, uint8_t subclass, uint8_t protocol,
                     unsigned n_endpoints);
 void desc_finish(Descriptors *d);
+/* A USB stick (one mass storage interface, SCSI, bulk-only) and a HID boot keyboard (046d:c31c). */
+void desc_stick(Descriptors *d, uint16_t vendor, uint16_t product);
+void desc_keyboard(Descriptors *d);
 
 /* Test outcome handling: on failure, print, dump the agent log and return 1 from the test. */
 extern Rig *rig_current;
@@ -55,6 +58,15 @@ void rig_fail(const char *file, int line, const char *fmt, ...) __attribute__((f
         } while (0)
 
 int rig_init(Rig *r, const char *name);
+
+/* One test case per invocation: `PROGRAM CASE` runs the case of that name in a fresh rig and
+ * returns its result (0 passed, 1 failed); no or an unknown name lists the cases (2). */
+typedef struct RigCase {
+        const char *name;
+        int (*run)(Rig *r);
+} RigCase;
+int rig_main(int argc, char *argv[], const RigCase *cases, size_t n);
+
 void rig_done(Rig *r);
 
 /* Writes a policy file atomically (temp dotfile + rename). */

@@ -43,18 +43,6 @@
         "    product: \"5581\"\n" \
         "    serial: \"" serial "\"\n" extra
 
-static void stick(Descriptors *d) {
-        desc_device(d, 0x00, 0x0781, 0x5581);
-        desc_interface(d, 0, 0x08, 0x06, 0x50, 2);     /* mass storage, SCSI, bulk-only */
-        desc_finish(d);
-}
-
-static void keyboard(Descriptors *d) {
-        desc_device(d, 0x00, 0x046d, 0xc31c);
-        desc_interface(d, 0, 0x03, 0x01, 0x01, 1);     /* HID boot keyboard */
-        desc_finish(d);
-}
-
 /* Calls fn for every record of events.log (parsed with json-c); returns the number of records
  * for which fn returned true, or -1 when a line is not JSON. */
 static int count_records(Rig *r, bool (*fn)(json_object *rec, const void *arg), const void *arg) {
@@ -85,22 +73,15 @@ static int count_records(Rig *r, bool (*fn)(json_object *rec, const void *arg), 
         return n;
 }
 
-static const char *field(json_object *o, const char *key) {
-        json_object *v;
-
-        return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
-                json_object_get_string(v) : NULL;
-}
-
 static bool kind_is(json_object *rec, const void *kind) {
-        return g_strcmp0(field(rec, "kind"), kind) == 0;
+        return g_strcmp0(rig_json_string(rec, "kind"), kind) == 0;
 }
 
 /* The summary of held-back device-allowed records, with count arg. */
 static bool suppressed_allowed(json_object *rec, const void *count) {
         return kind_is(rec, "records-suppressed") &&
-                g_strcmp0(field(rec, "suppressed_kind"), "device-allowed") == 0 &&
-                g_strcmp0(field(rec, "count"), count) == 0;
+                g_strcmp0(rig_json_string(rec, "suppressed_kind"), "device-allowed") == 0 &&
+                g_strcmp0(rig_json_string(rec, "count"), count) == 0;
 }
 
 /* 3. A stick that flaps exhausts its own record budget only: a second registered stick on the
@@ -114,7 +95,7 @@ static int test_ratelimit_identity(Rig *r) {
         CHECK(rig_write_policy(r, "10-policy.yaml", POLICY_RULES "media:\n"
                                MEDIUM("USB-1", "FLAPPY01", "") MEDIUM("USB-2", "SECOND02", "")) == 0, "policy");
         CHECK(rig_start(r) == 0, "mamorid did not start");
-        stick(&d);
+        desc_stick(&d, 0x0781, 0x5581);
         dev = rig_add_device(r, "1-2", NULL, "FLAPPY01", &d);
         for (int i = 0; i < 8; i++) {
                 rig_uevent(r, dev, "add");
@@ -177,7 +158,7 @@ static int test_registration_expires(Rig *r) {
         CHECK(rig_write_policy(r, "10-policy.yaml", policy) == 0, "policy");
         g_free(policy);
         CHECK(rig_start(r) == 0, "mamorid did not start");
-        stick(&d);
+        desc_stick(&d, 0x0781, 0x5581);
         dev = rig_add_device(r, "1-2", NULL, "EXPIRES1", &d);
         rig_uevent(r, dev, "add");
         CHECK(rig_wait_attr(dev, "authorized", "1"), "stick not authorized before its registration ends (TZ=%s)", tz);
@@ -257,7 +238,7 @@ static int test_last_good_restart(Rig *r) {
 
         CHECK(rig_write_policy(r, "20-broken.yaml", "rules:\n  - id: x\n    action: allow\n    colour: red\n") == 0,
               "write");
-        keyboard(&d);
+        desc_keyboard(&d);
         kbd = rig_add_device(r, "1-3", NULL, NULL, &d);
         CHECK(rig_start(r) == 0, "mamorid did not restart");
         CHECK(rig_wait_decision(r, "1-3", "allow"), "keyboard blocked after a restart with a broken policy");
@@ -283,7 +264,7 @@ static int test_policy_dir_recreated(Rig *r) {
 
         CHECK(rig_write_policy(r, "10-policy.yaml", POLICY_RULES) == 0, "policy");
         CHECK(rig_start(r) == 0, "mamorid did not start");
-        stick(&d);
+        desc_stick(&d, 0x0781, 0x5581);
         dev = rig_add_device(r, "1-2", NULL, "LATE0001", &d);
         rig_uevent(r, dev, "add");
         CHECK(rig_wait_decision(r, "1-2", "block"), "unregistered stick not blocked");
@@ -306,10 +287,7 @@ static int test_policy_dir_recreated(Rig *r) {
         return 0;
 }
 
-static const struct {
-        const char *name;
-        int (*fn)(Rig *r);
-} cases[] = {
+static const RigCase cases[] = {
         { "ratelimit-per-identity",   test_ratelimit_identity },
         { "registration-expires",     test_registration_expires },
         { "second-agent-refused",     test_second_agent },
@@ -318,24 +296,5 @@ static const struct {
 };
 
 int main(int argc, char *argv[]) {
-        Rig r;
-        int ret;
-
-        if (argc != 2) {
-                fprintf(stderr, "usage: %s CASE\n", argv[0]);
-                for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
-                        fprintf(stderr, "  %s\n", cases[i].name);
-                return 2;
-        }
-        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-                if (strcmp(cases[i].name, argv[1]) != 0)
-                        continue;
-                if (rig_init(&r, cases[i].name) < 0)
-                        return 1;
-                ret = cases[i].fn(&r);
-                rig_done(&r);
-                return ret;
-        }
-        fprintf(stderr, "unknown case %s\n", argv[1]);
-        return 2;
+        return rig_main(argc, argv, cases, G_N_ELEMENTS(cases));
 }

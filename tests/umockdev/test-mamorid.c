@@ -77,18 +77,6 @@ static int write_default_policy(Rig *r) {
         return rig_write_policy(r, "50-media.yaml", POLICY_MEDIA_RULE POLICY_MEDIA_LEDGER);
 }
 
-static void stick(Descriptors *d, uint16_t vendor, uint16_t product) {
-        desc_device(d, 0x00, vendor, product);
-        desc_interface(d, 0, 0x08, 0x06, 0x50, 2);     /* mass storage, SCSI, bulk-only */
-        desc_finish(d);
-}
-
-static void keyboard(Descriptors *d) {
-        desc_device(d, 0x00, 0x046d, 0xc31c);
-        desc_interface(d, 0, 0x03, 0x01, 0x01, 1);     /* HID boot keyboard */
-        desc_finish(d);
-}
-
 static bool wait_probed(const char *iface) {
         /* drivers_probe is a plain file in the testbed: it holds the last name written. */
         return rig_wait_attr("/sys/bus/usb", "drivers_probe", iface);
@@ -225,7 +213,7 @@ static int test_unregistered_stick(Rig *r) {
 
         CHECK(write_default_policy(r) == 0, "policy");
         CHECK(rig_start(r) == 0, "mamorid did not start");
-        stick(&d, 0x0781, 0x5581);
+        desc_stick(&d, 0x0781, 0x5581);
         dev = rig_add_device(r, "1-1", NULL, "NOTREGISTERED", &d);
         rig_uevent(r, dev, "add");
         CHECK(rig_wait_decision(r, "1-1", "block"), "unregistered stick not recorded as blocked");
@@ -250,7 +238,7 @@ static int test_decided_on_bind(Rig *r) {
 
         CHECK(write_default_policy(r) == 0, "policy");
         CHECK(rig_start(r) == 0, "mamorid did not start");
-        stick(&d, 0x0781, 0x5581);
+        desc_stick(&d, 0x0781, 0x5581);
         dev = rig_add_device(r, "1-2", NULL, "REG0001", &d);
         rig_uevent_only(r, dev, "add");
         /* Events are handled in order: once a device plugged after it is decided, the "add"
@@ -298,7 +286,7 @@ static int test_probed_before_read(Rig *r) {
 
         CHECK(write_default_policy(r) == 0, "policy");
         CHECK(rig_start(r) == 0, "mamorid did not start");
-        stick(&d, 0x0781, 0x5581);
+        desc_stick(&d, 0x0781, 0x5581);
         dev = rig_add_device(r, "1-2", NULL, "REG0001", &d);
         CHECK(rig_bind_generic_driver(r, dev) == 0, "cannot bind the generic driver in the testbed");
         rig_uevent_only(r, dev, "add");
@@ -322,7 +310,7 @@ static int test_no_bind(Rig *r) {
 
         CHECK(write_default_policy(r) == 0, "policy");
         CHECK(rig_start(r) == 0, "mamorid did not start");
-        stick(&d, 0x0781, 0x5581);
+        desc_stick(&d, 0x0781, 0x5581);
         dev = rig_add_device(r, "1-2", NULL, "REG0001", &d);
         rig_uevent_only(r, dev, "add");
         CHECK(rig_wait_attr(dev, "authorized", "1"), "never authorized without a 'bind'");
@@ -338,7 +326,7 @@ static int test_registered_stick(Rig *r) {
 
         CHECK(write_default_policy(r) == 0, "policy");
         CHECK(rig_start(r) == 0, "mamorid did not start");
-        stick(&d, 0x0781, 0x5581);
+        desc_stick(&d, 0x0781, 0x5581);
         dev = rig_add_device(r, "1-2", NULL, "REG0001", &d);
         rig_uevent(r, dev, "add");
         CHECK(rig_wait_attr(dev, "authorized", "1"), "registered stick not authorized");
@@ -363,7 +351,7 @@ static int test_keyboard(Rig *r) {
 
         CHECK(write_default_policy(r) == 0, "policy");
         CHECK(rig_start(r) == 0, "mamorid did not start");
-        keyboard(&d);
+        desc_keyboard(&d);
         dev = rig_add_device(r, "2-1", r->usb2, NULL, &d);
         rig_uevent(r, dev, "add");
         CHECK(rig_wait_attr(dev, "authorized", "1"), "keyboard not authorized");
@@ -484,10 +472,10 @@ static int test_hub(Rig *r) {
         hi = rig_add_interface(r, h, "1-1:1.0", 0x09, 0x00, 0x00);
         CHECK(rig_wait_attr(hi, "authorized", "1"), "hub interface not authorized");
         /* Play the kernel: the hub enumerates what is plugged into it. */
-        stick(&st, 0x0781, 0x5581);
+        desc_stick(&st, 0x0781, 0x5581);
         s = rig_add_device(r, "1-1.3", h, "UNKNOWN9", &st);
         rig_uevent(r, s, "add");
-        keyboard(&kbd);
+        desc_keyboard(&kbd);
         k = rig_add_device(r, "1-1.2", h, NULL, &kbd);
         rig_uevent(r, k, "add");
         CHECK(rig_wait_attr(k, "authorized", "1"), "keyboard behind the hub not authorized");
@@ -510,9 +498,9 @@ static int test_present_at_start(Rig *r) {
         char *a, *b, obj[16384];
 
         CHECK(write_default_policy(r) == 0, "policy");
-        stick(&reg, 0x0781, 0x5581);
+        desc_stick(&reg, 0x0781, 0x5581);
         a = rig_add_device(r, "1-2", NULL, "REG0001", &reg);
-        stick(&other, 0x0781, 0x5581);
+        desc_stick(&other, 0x0781, 0x5581);
         b = rig_add_device(r, "2-2", r->usb2, "OTHER01", &other);
         /* A blocked device someone authorized while the agent was not running. */
         umockdev_testbed_set_attribute(r->tb, b, "authorized", "1");
@@ -534,7 +522,7 @@ static int test_reload_broken(Rig *r) {
 
         CHECK(write_default_policy(r) == 0, "policy");
         CHECK(rig_start(r) == 0, "mamorid did not start");
-        stick(&d, 0x0781, 0x5581);
+        desc_stick(&d, 0x0781, 0x5581);
         dev = rig_add_device(r, "1-2", NULL, "REG0001", &d);
         rig_uevent(r, dev, "add");
         CHECK(rig_wait_attr(dev, "authorized", "1"), "registered stick not authorized");
@@ -578,10 +566,10 @@ static int test_no_policy(Rig *r) {
         CHECK(rig_start(r) == 0, "mamorid did not start");
         CHECK(rig_wait_policy_status(r, "none"), "state.json does not say there is no policy");
         CHECK(rig_policy_field(r, "error"), "no reason given for the missing policy");
-        stick(&d, 0x0781, 0x5581);
+        desc_stick(&d, 0x0781, 0x5581);
         dev = rig_add_device(r, "1-2", NULL, "REG0001", &d);
         rig_uevent(r, dev, "add");
-        keyboard(&d);
+        desc_keyboard(&d);
         kbd = rig_add_device(r, "1-3", NULL, NULL, &d);
         rig_uevent(r, kbd, "add");
         CHECK(rig_wait_decision(r, "1-3", "block"), "keyboard not blocked without a policy");
@@ -606,7 +594,7 @@ static int test_sigkill(Rig *r) {
         /* Plugged while the agent is dead. That the kernel keeps it unauthorized cannot be shown
          * here (umockdev's sysfs has no kernel behind it, nothing could authorize it): the VM
          * scenario agent-sigkill (tests/vm/vm-test.py) asserts it on a real kernel. */
-        stick(&d, 0x0781, 0x5581);
+        desc_stick(&d, 0x0781, 0x5581);
         dev = rig_add_device(r, "1-4", NULL, "UNKNOWN1", &d);
         rig_uevent(r, dev, "add");
         CHECK(strcmp(rig_attr(r->usb1, "authorized_default"), "0") == 0, "usb1 authorized_default not 0");
@@ -647,7 +635,7 @@ static int test_reject(Rig *r) {
 
         CHECK(write_default_policy(r) == 0, "policy");
         CHECK(rig_start(r) == 0, "mamorid did not start");
-        stick(&d, 0xdead, 0xbeef);
+        desc_stick(&d, 0xdead, 0xbeef);
         dev = rig_add_device(r, "1-6", NULL, "EVIL", &d);
         rig_uevent(r, dev, "add");
         CHECK(rig_wait_attr(dev, "remove", "1"), "remove not written for a rejected device");
@@ -674,7 +662,7 @@ static int test_flapping(Rig *r) {
 
         CHECK(write_default_policy(r) == 0, "policy");
         CHECK(rig_start(r) == 0, "mamorid did not start");
-        stick(&d, 0x0781, 0x5581);
+        desc_stick(&d, 0x0781, 0x5581);
         dev = rig_add_device(r, "1-2", NULL, "FLAPPY01", &d);
         for (int i = 0; i < FLAP_ROUNDS; i++) {
                 rig_uevent(r, dev, "add");
@@ -708,7 +696,7 @@ static char *stick_on_port(Rig *r, const char *name, const char *connect_type) {
         Descriptors d;
         char *dev, *root, *port, *file;
 
-        stick(&d, 0x0781, 0x5581);
+        desc_stick(&d, 0x0781, 0x5581);
         dev = rig_add_device(r, name, NULL, "NOTREGISTERED", &d);
         if (!dev)
                 return NULL;
@@ -754,7 +742,7 @@ static int test_uevent_identity_mismatch(Rig *r) {
 
         CHECK(write_default_policy(r) == 0, "policy");
         CHECK(rig_start(r) == 0, "mamorid did not start");
-        stick(&d, 0x0781, 0x5581);
+        desc_stick(&d, 0x0781, 0x5581);
         dev = rig_add_device(r, "1-2", NULL, "REG0001", &d);
         control = rig_add_device(r, "1-3", NULL, "REG0001", &d);
         CHECK(dev && control, "devices");
@@ -781,7 +769,7 @@ static int test_serial_trailing_cr(Rig *r) {
 
         CHECK(write_default_policy(r) == 0, "policy");
         CHECK(rig_start(r) == 0, "mamorid did not start");
-        stick(&d, 0x0781, 0x5581);
+        desc_stick(&d, 0x0781, 0x5581);
         dev = rig_add_device(r, "1-2", NULL, "REG0001\r", &d);
         control = rig_add_device(r, "1-3", NULL, "REG0001\n", &d);
         CHECK(dev && control, "devices");
@@ -836,10 +824,7 @@ static int test_interface_class_from_sysfs(Rig *r) {
         return 0;
 }
 
-static const struct {
-        const char *name;
-        int (*run)(Rig *r);
-} cases[] = {
+static const RigCase cases[] = {
         { "unregistered-stick-blocked",   test_unregistered_stick },
         { "registered-stick-authorized",  test_registered_stick },
         { "decided-on-bind",              test_decided_on_bind },
@@ -864,26 +849,5 @@ static const struct {
 };
 
 int main(int argc, char *argv[]) {
-        Rig r;
-        int ret;
-
-        if (argc != 2) {
-                fprintf(stderr, "usage: %s CASE\n", argv[0]);
-                for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
-                        fprintf(stderr, "  %s\n", cases[i].name);
-                return 2;
-        }
-        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-                if (strcmp(cases[i].name, argv[1]) != 0)
-                        continue;
-                ret = rig_init(&r, argv[1]);
-                if (ret == 0)
-                        ret = cases[i].run(&r);
-                rig_done(&r);
-                if (ret == 0)
-                        printf("PASS %s\n", argv[1]);
-                return ret;
-        }
-        fprintf(stderr, "unknown case '%s'\n", argv[1]);
-        return 2;
+        return rig_main(argc, argv, cases, G_N_ELEMENTS(cases));
 }
