@@ -273,6 +273,8 @@ struct Policy {
 
 /* The network section parser (net/policy-net.c). */
 int policy_net_parse(Policy *p, const PolicyNode *node, PolicyError *reterr);
+/* Once every file is read: the global audit-only switch makes every network item report only. */
+void policy_net_finish(Policy *p);
 
 /* Adds one parsed file's tree to p (validation of everything inside one file; policy-validate.c). */
 int policy_add_tree(Policy *p, const PolicyTree *t, PolicyError *reterr);

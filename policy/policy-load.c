@@ -387,6 +387,7 @@ int policy_finish(Policy *p, PolicyError *reterr) {
         r = build_version(p);
         if (r < 0)
                 return r;
+        policy_net_finish(p);
         for (size_t i = 0; i < p->n_rules; i++)
                 p->needs_connect_type = p->needs_connect_type || p->rules[i]->connect_types != 0;
         p->finished = true;

@@ -21,6 +21,7 @@ struct NetAgent {
         char *state_dir;
         NetGuard *guard;
         Quarantine *quarantine;
+        const NetPolicy *np;            /* the network section in force (owned by the policy) */
         bool unprivileged;              /* no CAP_NET_ADMIN: guard and quarantine stay off */
 };
 
@@ -46,14 +47,42 @@ static bool net_agent_may_change_network(void) {
         return caps & (UINT64_C(1) << NET_AGENT_CAP_NET_ADMIN);
 }
 
+/* "MED-01,NET-02" of a citation's requirement list (NULL when it has none). */
+static char *citation_join(const NetCitation *c) {
+        _cleanup_free_ char *s = NULL;
+        size_t len = 0;
+
+        if (!c || !c->requirements || !c->requirements[0])
+                return NULL;
+        for (char **r = c->requirements; *r; r++)
+                len += strlen(*r) + 1;
+        s = malloc(len);
+        if (!s)
+                return NULL;
+        s[0] = 0;
+        for (char **r = c->requirements; *r; r++) {
+                if (r != c->requirements)
+                        strcat(s, ",");
+                strcat(s, *r);
+        }
+        return TAKE_PTR(s);
+}
+
 static void on_net_event(const NetGuardEvent *ev, void *userdata) {
         NetAgent *n = ASSERT_PTR(userdata);
+        _cleanup_free_ char *rule = NULL, *requirements = citation_join(ev->cite);
+
+        if (ev->item && asprintf(&rule, "network.%s", ev->item) < 0)
+                rule = NULL;
         const EventField fields[] = {
                 { "object", ev->object },
                 { "detail", ev->detail },
                 { "action", net_action_to_string(ev->action) },
                 { "result", ev->action == NET_ACTION_REPORT ? "reported" : ev->reverted ? "reverted" : "failed" },
                 { "message", ev->message },
+                { "rule", rule },
+                { "requirements", requirements },
+                { "clause", ev->cite ? ev->cite->clause : NULL },
         };
 
         audit_log_event(n->audit, ev->kind, fields, ELEMENTSOF(fields));
@@ -61,11 +90,16 @@ static void on_net_event(const NetGuardEvent *ev, void *userdata) {
 
 static void on_quarantine_event(const QuarantineEvent *ev, void *userdata) {
         NetAgent *n = ASSERT_PTR(userdata);
+        const NetCitation *cite = n->np ? &n->np->quarantine_cite : NULL;
+        _cleanup_free_ char *requirements = citation_join(cite);
         const EventField fields[] = {
                 { "reason", ev->reason },
                 { "source", ev->source },
                 { "result", ev->error < 0 ? "failed" : "applied" },
                 { "message", ev->message },
+                { "rule", n->np ? "network.quarantine" : NULL },
+                { "requirements", requirements },
+                { "clause", cite ? cite->clause : NULL },
         };
 
         audit_log_event(n->audit, ev->active ? "quarantine-on" : "quarantine-off", fields, ELEMENTSOF(fields));
@@ -108,7 +142,10 @@ void net_agent_set_policy(NetAgent *n, const Policy *p) {
         };
         int r;
 
-        if (!n || n->unprivileged)
+        if (!n)
+                return;
+        n->np = np;
+        if (n->unprivileged)
                 return;
 
         if (n->quarantine)

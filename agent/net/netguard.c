@@ -96,6 +96,13 @@ static void netguard_emit(NetGuard *g, const char *kind, const char *object, con
         if (!log_stderr_is_journal())
                 log_notice("%s", message);
 
+        bool hosts = false;
+        for (size_t i = 0; i < g->n_files; i++)
+                if (streq(g->files[i].path, object))
+                        hosts = !g->files[i].resolver;
+        const char *item = net_record_item(kind, hosts);
+        const NetItem *it = net_policy_get_item(g->np, item);
+
         if (g->cb.event)
                 g->cb.event(&(NetGuardEvent) {
                                 .kind = kind,
@@ -107,6 +114,8 @@ static void netguard_emit(NetGuard *g, const char *kind, const char *object, con
                                 .what = what,
                                 .did = did,
                                 .message = message,
+                                .item = item,
+                                .cite = it ? &it->cite : NULL,
                         }, g->cb.userdata);
 }
 

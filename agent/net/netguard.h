@@ -37,6 +37,8 @@ typedef struct NetGuardEvent {
         const char *what;       /* staff-facing: what changed (translated) */
         const char *did;        /* staff-facing: what mamori did (translated) */
         const char *message;    /* what + " " + did */
+        const char *item;       /* the policy item it is judged by ("interfaces", "dns", ...), or NULL */
+        const NetCitation *cite; /* that item's requirements and clause, or NULL */
 } NetGuardEvent;
 
 typedef struct NetGuardCallbacks {

@@ -185,9 +185,50 @@ bool net_policy_interface_allowed(const NetPolicy *np, const char *name, const c
         return false;
 }
 
+const char *net_record_item(const char *kind, bool is_hosts_file) {
+        if (!kind)
+                return NULL;
+        if (streq(kind, "net-interface"))
+                return "interfaces";
+        if (strncmp(kind, "net-address", strlen("net-address")) == 0)
+                return "addresses";
+        if (strncmp(kind, "net-route", strlen("net-route")) == 0)
+                return "gateways";
+        if (streq(kind, "net-file"))
+                return is_hosts_file ? "hosts" : "dns";
+        return NULL;
+}
+
+const NetItem *net_policy_get_item(const NetPolicy *np, const char *name) {
+        if (!np || !name)
+                return NULL;
+        if (streq(name, "interfaces"))
+                return &np->interfaces;
+        if (streq(name, "addresses"))
+                return &np->addresses;
+        if (streq(name, "gateways"))
+                return &np->gateways;
+        if (streq(name, "dns"))
+                return &np->dns;
+        if (streq(name, "hosts"))
+                return &np->hosts;
+        return NULL;
+}
+
+static void citation_done(NetCitation *c) {
+        policy_strv_free(c->requirements);
+        free(c->clause);
+}
+
 NetPolicy *net_policy_free(NetPolicy *np) {
         if (!np)
                 return NULL;
+        citation_done(&np->interfaces.cite);
+        citation_done(&np->addresses.cite);
+        citation_done(&np->gateways.cite);
+        citation_done(&np->dns.cite);
+        citation_done(&np->hosts.cite);
+        citation_done(&np->quarantine_cite);
         for (size_t i = 0; i < np->n_interface_matches; i++) {
                 free(np->interface_matches[i].name);
                 free(np->interface_matches[i].mac);
@@ -267,6 +308,41 @@ static int parse_bool(NetErr *err, const PolicyNode *n, const char *key, bool *r
         else
                 return parse_error(err, n, "'%s' must be true or false", key);
         return 0;
+}
+
+/* `requirements: [ID, ...]` (a single ID is allowed too) and `clause: "..."`. Returns 1 when the
+ * key is one of them and was parsed, 0 when it is another key, or a negative errno. */
+static int parse_citation(NetErr *err, const PolicyNode *k, const PolicyNode *v, NetCitation *c) {
+        const char *key = scalar(k);
+        size_t n;
+        char **l;
+        int r;
+
+        if (streq_ptr(key, "clause")) {
+                r = parse_string(err, v, key, &c->clause);
+                return r < 0 ? r : 1;
+        }
+        if (!streq_ptr(key, "requirements"))
+                return 0;
+        if (v && v->type == POLICY_NODE_SCALAR)
+                n = 1;
+        else if (v && v->type == POLICY_NODE_SEQUENCE && v->n_items > 0)
+                n = v->n_items;
+        else
+                return parse_error(err, v, "'requirements' must be a requirement ID or a non-empty list of them");
+        l = calloc(n + 1, sizeof *l);
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                r = parse_string(err, v->type == POLICY_NODE_SCALAR ? v : v->items[i], key, &l[i]);
+                if (r < 0) {
+                        policy_strv_free(l);
+                        return r;
+                }
+        }
+        policy_strv_free(c->requirements);
+        c->requirements = l;
+        return 1;
 }
 
 static int parse_action(NetErr *err, const PolicyNode *n, NetAction *ret) {
@@ -387,6 +463,11 @@ static int parse_item(NetErr *err, const PolicyNode *n, const char *what, NetPol
                 const PolicyNode *k = MAP_KEY(n, i), *v = MAP_VALUE(n, i);
                 const char *key = scalar(k);
 
+                r = parse_citation(err, k, v, &item->cite);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        continue;
                 if (streq(key, "action"))
                         r = parse_action(err, v, &item->action);
                 else if (streq(key, "allow") && item == &np->interfaces)
@@ -465,6 +546,11 @@ static int parse_quarantine(NetErr *err, const PolicyNode *n, NetPolicy *np) {
         for (size_t i = 0; i < n->n_items; i++) {
                 const PolicyNode *k = MAP_KEY(n, i), *v = MAP_VALUE(n, i);
 
+                r = parse_citation(err, k, v, &np->quarantine_cite);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        continue;
                 if (!streq(scalar(k), "remediation"))
                         return parse_error(err, k, "unknown key '%s' in 'quarantine'", scalar(k));
                 r = check_list(err, v, "remediation");
@@ -565,6 +651,18 @@ int policy_net_parse(Policy *p, const PolicyNode *node, PolicyError *reterr) {
         p->net = np;
         p->net_free = net_policy_free_void;
         return 0;
+}
+
+/* The policy's global audit-only switch covers the network section too: a city rolling out in
+ * stages sees what the guard would undo, and nothing is undone. */
+void policy_net_finish(Policy *p) {
+        NetPolicy *np = p ? p->net : NULL;
+
+        if (!np || !p->audit_only)
+                return;
+        np->action = NET_ACTION_REPORT;
+        np->interfaces.action = np->addresses.action = np->gateways.action = NET_ACTION_REPORT;
+        np->dns.action = np->hosts.action = NET_ACTION_REPORT;
 }
 
 const NetPolicy *policy_get_network(const Policy *p) {

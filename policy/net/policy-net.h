@@ -81,10 +81,18 @@ typedef struct NetEndpoint {
         uint16_t port;          /* 0 = any; only with a protocol */
 } NetEndpoint;
 
+/* Which requirements (IDs of the requirements catalogue) and which clause of the city's
+ * standard a part of the section enforces: what an auditor asks of every record. */
+typedef struct NetCitation {
+        char **requirements;    /* NULL-terminated; NULL when the policy names none */
+        char *clause;           /* NULL when the policy names none */
+} NetCitation;
+
 /* A guarded item: absent in the policy = not guarded. */
 typedef struct NetItem {
         bool guarded;
         NetAction action;
+        NetCitation cite;
 } NetItem;
 
 typedef struct NetPolicy {
@@ -111,7 +119,15 @@ typedef struct NetPolicy {
 
         NetEndpoint *remediation;       /* quarantine: what stays reachable */
         size_t n_remediation;
+        NetCitation quarantine_cite;
 } NetPolicy;
+
+/* The item of the section a guard record of this kind is about ("interfaces", "addresses",
+ * "gateways", "dns", "hosts"; a "net-file" record is about "hosts" when is_hosts_file, else
+ * "dns"), or NULL for records no item governs (net-config, net-burst). */
+const char *net_record_item(const char *kind, bool is_hosts_file);
+/* The item of that name, or NULL (unknown name, or np NULL). */
+const NetItem *net_policy_get_item(const NetPolicy *np, const char *name);
 
 /* Frees a NetPolicy and everything it owns. Accepts NULL; returns NULL. */
 NetPolicy *net_policy_free(NetPolicy *np);

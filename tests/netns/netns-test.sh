@@ -434,6 +434,68 @@ quarantine|quarantine-restart)
         reach 169.254.20.3 || fail "the network is still cut after quarantine off"
         pass "quarantine off opens the network again"
         ;;
+profile|profile-audit-only)
+        # A city's shipped profile, byte for byte (a copy, so that its directory is root's alone,
+        # as the agent demands), in force in the namespace: a rogue interface is taken down, a
+        # foreign address removed, an address of the profile's segment kept, an unapproved name
+        # server reverted, and each record cites the profile's requirement IDs and clause.
+        # profile-audit-only: the same profile with its audit-only rollout switch turned on.
+        PROFILE=${4:?"usage: netns-test.sh $CASE MAMORID MAMORICTL PROFILE_DIR"}
+        command -v python3 >/dev/null || skip "python3 is not installed"
+        python3 -c 'import yaml' 2>/dev/null || skip "python3-yaml is not installed"
+        setup_net
+        install -m 0644 "$PROFILE"/*.yaml "$T/policy/"
+        if [ "$CASE" = profile-audit-only ]; then
+                sed -i 's/^  audit-only: false$/  audit-only: true/' "$T/policy/10-base.yaml"
+                grep -q '^  audit-only: true$' "$T/policy/10-base.yaml" || fail "the profile has no audit-only switch"
+        fi
+        # what the profile says, read with PyYAML: the interfaces item's clause and requirements,
+        # and a host inside its first address prefix
+        read -r clause reqs inside < <(python3 - "$T/policy" <<'PY'
+import glob, ipaddress, sys, yaml
+net = {}
+for f in sorted(glob.glob(sys.argv[1] + "/*.yaml")):
+    net.update((yaml.safe_load(open(f, encoding="utf-8")) or {}).get("network") or {})
+i = net["interfaces"]
+p = ipaddress.ip_network(net["addresses"]["allow"][0])
+print(i["clause"].replace(" ", "_"), ",".join(i["requirements"]), f"{p[5]}/{p.prefixlen}")
+PY
+)
+        [ -n "$inside" ] || fail "cannot read the profile's network section"
+        clause=${clause//_/ }
+        start_guard
+        # the rogue link: a dummy, or a bridge where the kernel has no dummy driver (never silently)
+        if ip -n "$NS" link add bad0 type dummy 2>/dev/null; then echo "rogue interface bad0: dummy"
+        elif ip -n "$NS" link add bad0 type bridge; then echo "rogue interface bad0: bridge (no dummy driver here)"
+        else fail "the kernel has neither dummy nor bridge links"; fi
+        ip -n "$NS" link set bad0 up
+        ip -n "$NS" addr add 198.51.100.7/24 dev base0
+        ip -n "$NS" addr add "$inside" dev base0
+        printf 'nameserver 198.51.100.53\n' > "$T/etc/resolv.conf"
+        wait_until 10 has_record '"object":"bad0"' || fail "no record for the rogue interface"
+        wait_until 10 has_record '"198.51.100.7/24"' || fail "no record for the foreign address"
+        wait_until 10 has_record '"kind":"net-file"' || fail "no record for the name server change"
+        sentinel 4
+        rec=$(grep '"object":"bad0"' "$EVENTS" | head -n 1)
+        grep -q '"rule":"network.interfaces"' <<< "$rec" || fail "the record names no rule: $rec"
+        grep -qF '"requirements":"'"$reqs"'"' <<< "$rec" || fail "the record does not cite $reqs: $rec"
+        grep -qF '"clause":"'"$clause"'"' <<< "$rec" || fail "the record does not cite '$clause': $rec"
+        if [ "$CASE" = profile ]; then
+                wait_until 10 link_down bad0 || fail "the rogue interface is still up"
+                wait_until 10 no_addr 198.51.100.7/24 base0 || fail "the foreign address is still there"
+                wait_until 10 same_file "$T/etc/resolv.conf" "$T/resolv.baseline" || fail "the name server change stayed"
+                has_addr "$inside" base0 || fail "an address of the profile's segment ($inside) was removed"
+                grep -q '"result":"reverted"' <<< "$rec" || fail "the record does not say reverted: $rec"
+                pass "$(basename "$PROFILE"): rogue interface down, foreign address removed, name server reverted, citing $reqs ($clause)"
+        else
+                link_up bad0 || fail "audit-only set the rogue interface down"
+                has_addr 198.51.100.7/24 base0 || fail "audit-only removed the foreign address"
+                grep -q 198.51.100.53 "$T/etc/resolv.conf" || fail "audit-only restored the resolver file"
+                grep -q '"result":"reverted"' "$EVENTS" && fail "an audit-only record says reverted"
+                grep -q '"result":"reported"' <<< "$rec" || fail "the record does not say reported: $rec"
+                pass "$(basename "$PROFILE") with audit-only: everything reported, nothing undone"
+        fi
+        ;;
 policy-errors)
         # the network section goes through the policy loader: mamorid --check-policy names file:line:col
         check() {

@@ -730,6 +730,7 @@ int rig_main(int argc, char *argv[], const RigCase *cases, size_t n) {
                 if (strcmp(cases[i].name, argv[1]) != 0)
                         continue;
                 ret = rig_init(&r, argv[1]);
+                r.case_data = cases[i].data;
                 if (ret == 0)
                         ret = cases[i].run(&r);
                 rig_done(&r);

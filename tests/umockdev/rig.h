@@ -28,6 +28,7 @@ typedef struct Rig {
         char *usb1;
         char *usb2;
         const char *name;
+        const void *case_data;          /* the running RigCase's data */
 } Rig;
 
 /* Raw descriptors (device descriptor + one configuration), built as the USB 2.0 spec lays them out. */
@@ -64,6 +65,7 @@ int rig_init(Rig *r, const char *name);
 typedef struct RigCase {
         const char *name;
         int (*run)(Rig *r);
+        const void *data;               /* handed to run() as r->case_data */
 } RigCase;
 int rig_main(int argc, char *argv[], const RigCase *cases, size_t n);
 

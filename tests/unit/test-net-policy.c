@@ -182,6 +182,87 @@ static void test_policy_accessor(void **state) {
         policy_free(p);
 }
 
+/* Every item cites its requirements and clause; records name the item they were judged by. */
+static void test_citations(void **state) {
+        static const char text[] =
+                "network:\n"
+                "  interfaces:\n"
+                "    requirements: [NET-02, NET-03]\n"
+                "    clause: \"000 §8.1.21イ\"\n"
+                "    allow:\n"
+                "      - type: ethernet\n"
+                "  dns:\n"
+                "    requirements: CFG-01\n"
+                "    allow: [\"192.0.2.53\"]\n"
+                "  hosts: {}\n"
+                "  quarantine:\n"
+                "    clause: \"000 §8.4.2ク\"\n"
+                "    requirements: [INC-03]\n"
+                "    remediation:\n"
+                "      - address: \"192.0.2.10\"\n";
+        NetPolicy *np = NULL;
+        PolicyError e = {};
+
+        assert_int_equal(net_policy_parse_buffer("t.yaml", text, sizeof text - 1, &np, &e), 0);
+        assert_string_equal(np->interfaces.cite.requirements[0], "NET-02");
+        assert_string_equal(np->interfaces.cite.requirements[1], "NET-03");
+        assert_null(np->interfaces.cite.requirements[2]);
+        assert_string_equal(np->interfaces.cite.clause, "000 §8.1.21イ");
+        assert_string_equal(np->dns.cite.requirements[0], "CFG-01");     /* a single ID */
+        assert_null(np->dns.cite.clause);
+        assert_null(np->hosts.cite.requirements);                         /* none given */
+        assert_string_equal(np->quarantine_cite.requirements[0], "INC-03");
+        assert_string_equal(np->quarantine_cite.clause, "000 §8.4.2ク");
+
+        assert_string_equal(net_record_item("net-interface", false), "interfaces");
+        assert_string_equal(net_record_item("net-address-restored", false), "addresses");
+        assert_string_equal(net_record_item("net-route-lost", false), "gateways");
+        assert_string_equal(net_record_item("net-file", false), "dns");
+        assert_string_equal(net_record_item("net-file", true), "hosts");
+        assert_null(net_record_item("net-config", false));
+        assert_null(net_record_item("net-burst", false));
+        assert_ptr_equal(net_policy_get_item(np, "dns"), &np->dns);
+        assert_null(net_policy_get_item(np, "quarantine"));
+        net_policy_free(np);
+
+        expect_error("network:\n  hosts:\n    requirements: []\n", 3, 19,
+                     "'requirements' must be a requirement ID or a non-empty list");
+        expect_error("network:\n  hosts:\n    requirements: {a: 1}\n", 3, 19,
+                     "'requirements' must be a requirement ID or a non-empty list");
+        expect_error("network:\n  hosts:\n    requirements: [NET-01, [x]]\n", 3, 28,
+                     "'requirements' must be a string");
+        expect_error("network:\n  hosts:\n    clause: \"\"\n", 3, 13, "'clause' must not be empty");
+        expect_error("network:\n  quarantine:\n    clauses: x\n", 3, 5, "unknown key 'clauses' in 'quarantine'");
+}
+
+/* The global audit-only switch makes every network item report (a staged rollout). */
+static void test_global_audit_only(void **state) {
+        static const char meta[] = "policy:\n  audit-only: true\nrules:\n  - id: r1\n    action: block\n";
+        Policy *p = NULL;
+        PolicyError e = {};
+        const NetPolicy *np;
+
+        assert_int_equal(policy_new(&p), 0);
+        /* the network section before the metadata: the order of files does not matter */
+        assert_int_equal(policy_add_buffer(p, "05-net.yaml", good, sizeof good - 1, &e), 0);
+        assert_int_equal(policy_add_buffer(p, "10-base.yaml", meta, sizeof meta - 1, &e), 0);
+        assert_int_equal(policy_finish(p, &e), 0);
+        np = policy_get_network(p);
+        assert_int_equal(np->interfaces.action, NET_ACTION_REPORT);     /* "revert" in the file */
+        assert_int_equal(np->dns.action, NET_ACTION_REPORT);            /* "revert" in the file */
+        assert_int_equal(np->addresses.action, NET_ACTION_REPORT);
+        assert_int_equal(np->hosts.action, NET_ACTION_REPORT);
+        policy_free(p);
+
+        assert_int_equal(policy_new(&p), 0);
+        assert_int_equal(policy_add_buffer(p, "05-net.yaml", good, sizeof good - 1, &e), 0);
+        assert_int_equal(policy_add_buffer(p, "10-rules.yaml", meta + strlen("policy:\n  audit-only: true\n"),
+                                           sizeof meta - 1 - strlen("policy:\n  audit-only: true\n"), &e), 0);
+        assert_int_equal(policy_finish(p, &e), 0);
+        assert_int_equal(policy_get_network(p)->interfaces.action, NET_ACTION_REVERT);
+        policy_free(p);
+}
+
 static void test_ruleset(void **state) {
         NetPolicy *np = NULL;
         PolicyError e = {};
@@ -216,6 +297,8 @@ int main(void) {
                 cmocka_unit_test(test_parse_errors),
                 cmocka_unit_test(test_policy_accessor),
                 cmocka_unit_test(test_ruleset),
+                cmocka_unit_test(test_citations),
+                cmocka_unit_test(test_global_audit_only),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
