@@ -7,8 +7,33 @@
 #include "policy-lint.h"
 #include "macro.h"
 #include "policy.h"
+#include "policy-net.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(Policy *, policy_free);
+
+/* "network guard: revert (interfaces, addresses, dns)": what the section guards, for IT. */
+static void lint_print_network(FILE *out, const NetPolicy *np) {
+        char list[64] = "";
+
+        if (!np) {
+                fputs(_("no network section: the network guard is off\n"), out);
+                return;
+        }
+        const struct { const char *name; const NetItem *item; } items[] = {
+                { "interfaces", &np->interfaces },
+                { "addresses", &np->addresses },
+                { "gateways", &np->gateways },
+                { "dns", &np->dns },
+                { "hosts", &np->hosts },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(items); i++)
+                if (items[i].item->guarded) {
+                        if (list[0])
+                                strcat(list, ", ");
+                        strcat(list, items[i].name);
+                }
+        fprintf(out, _("network guard: %s (%s)\n"), net_action_to_string(np->action), list);
+}
 
 int policy_lint_dir(const char *dir, FILE *out, FILE *err) {
         _cleanup_(policy_freep) Policy *p = NULL;
@@ -36,5 +61,8 @@ int policy_lint_dir(const char *dir, FILE *out, FILE *err) {
                 return -ENOMEM;
         fprintf(out, _("%zu rules, %zu registered media, version %s\n"), policy_get_n_rules(p),
                 policy_get_n_media(p), version);
+        lint_print_network(out, policy_get_network(p));
+        if (policy_get_audit_only(p))
+                fputs(_("audit-only: nothing is blocked or undone, everything is recorded\n"), out);
         return 0;
 }

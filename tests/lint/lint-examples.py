@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Every example policy directory must pass `mamorictl policy lint`, and every rule in it must
-name the requirements and the clause it implements (the examples are the cities' reference)."""
+name the requirements and the clause it implements, as must every item of its network section
+(the examples are the cities' reference)."""
 import os
 import re
 import subprocess
 import sys
+
+import yaml
 
 ctl, root = sys.argv[1], sys.argv[2]
 dirs = sorted(d for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
@@ -25,6 +28,20 @@ for d in dirs:
             if "requirements:" not in block or "clause:" not in block:
                 print(f"{d}/{name}: rule {rid} lacks requirements: or clause:")
                 failed += 1
+
+    # Every network item cites its requirements and clause too, and every profile has the
+    # section (a shipped profile without it would leave the network unguarded).
+    net = {}
+    for name in sorted(os.listdir(path)):
+        if name.endswith(".yaml"):
+            net.update((yaml.safe_load(open(os.path.join(path, name), encoding="utf-8")) or {}).get("network") or {})
+    if not net:
+        print(f"{d}: no network section")
+        failed += 1
+    for item, v in net.items():
+        if isinstance(v, dict) and (not v.get("requirements") or not v.get("clause")):
+            print(f"{d}: network item {item} lacks requirements: or clause:")
+            failed += 1
 
     p = subprocess.run([ctl, "policy", "lint", path], capture_output=True, text=True)
     out = (p.stdout + p.stderr).strip()

@@ -99,7 +99,23 @@ class CtlTest(unittest.TestCase):
         self.write('p/10-a.yaml', GOOD)
         p = ctl('policy', 'lint', os.path.join(self.tmp, 'p'))
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertRegex(p.stdout, r'^1 rules, 1 registered media, version 3@[0-9a-f]{12}\n$')
+        self.assertRegex(p.stdout, r'^1 rules, 1 registered media, version 3@[0-9a-f]{12}\n'
+                                   r'no network section: the network guard is off\n$')
+
+    def test_lint_network_and_audit_only(self):
+        # what IT sees of a profile: which network items it guards, and the rollout switch
+        self.write('p/10-a.yaml', GOOD)
+        self.write('p/20-net.yaml', 'network:\n  interfaces:\n    allow: [{type: ethernet}]\n'
+                   '  dns:\n    allow: ["192.0.2.53"]\n')
+        p = ctl('policy', 'lint', os.path.join(self.tmp, 'p'))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.endswith('\nnetwork guard: revert (interfaces, dns)\n'), p.stdout)
+        self.write('p/10-a.yaml', GOOD.replace('version: "3"\n', 'version: "3"\n  audit-only: true\n'))
+        p = ctl('policy', 'lint', os.path.join(self.tmp, 'p'))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.endswith('\nnetwork guard: report (interfaces, dns)\n'
+                                          'audit-only: nothing is blocked or undone, everything is recorded\n'),
+                        p.stdout)
 
     def test_lint_bad(self):
         path = self.write('p/10-a.yaml', BAD)
