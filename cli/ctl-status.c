@@ -285,7 +285,7 @@ int verb_status(int argc, char *argv[]) {
         _cleanup_(json_object_putp) json_object *root = NULL;
         _cleanup_free_ char *path = NULL, *text = NULL;
         const char *dir = getenv("MAMORI_RUNTIME_DIR") ?: RUNTIME_DIR;
-        bool json = false;
+        bool json = false, from_file = !!getenv("MAMORI_RUNTIME_DIR");
         size_t size;
         int c, r;
 
@@ -295,7 +295,8 @@ int verb_status(int argc, char *argv[]) {
                         printf(_("Usage: mamorictl status [--json] [--runtime-dir DIR]\n\n"
                                  "Show the agent's policy and the USB devices it decided.\n\n"
                                  "     --json              Print the agent's state file as it is\n"
-                                 "     --runtime-dir DIR   Where state.json is (default %s,\n"
+                                 "     --runtime-dir DIR   Read state.json there instead of asking the\n"
+                                 "                         running agent over D-Bus (default %s,\n"
                                  "                         or $MAMORI_RUNTIME_DIR)\n"), RUNTIME_DIR);
                         return 0;
                 case ARG_JSON:
@@ -303,6 +304,7 @@ int verb_status(int argc, char *argv[]) {
                         break;
                 case ARG_RUNTIME_DIR:
                         dir = optarg;
+                        from_file = true;
                         break;
                 case '?':
                         return log_usage_option();
@@ -314,7 +316,13 @@ int verb_status(int argc, char *argv[]) {
 
         if (asprintf(&path, "%s/state.json", dir) < 0)
                 return log_error_errno(ENOMEM, _("Out of memory."));
-        r = read_full_file(path, STATE_FILE_MAX, &text, &size);
+        /* The running agent answers over D-Bus; its state file is read when it does not (no
+         * system bus, an agent without the API) or when a directory was named. */
+        r = from_file ? -ESRCH : ctl_bus_get_state(&text);
+        if (r >= 0)
+                size = strlen(text);
+        else
+                r = read_full_file(path, STATE_FILE_MAX, &text, &size);
         if (r == -ENOENT) {
                 fprintf(stderr, _("The mamori agent is not running (no state in '%s').\n"), path);
                 return EXIT_NOT_RUNNING;

@@ -44,5 +44,9 @@ int verb_policy_lint(int argc, char *argv[]);
 int verb_policy_fmt(int argc, char *argv[]);
 int verb_policy_test(int argc, char *argv[]);
 int verb_status(int argc, char *argv[]);
+
+/* The running agent's state (state.json's text) over D-Bus. Returns 0, -ESRCH when no agent owns
+ * its name on the system bus, or another negative errno (no bus, a timeout). */
+int ctl_bus_get_state(char **ret);
 int verb_log(int argc, char *argv[]);
 int verb_quarantine(int argc, char *argv[]);

@@ -7,12 +7,14 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "bus.h"
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
 #include "manager.h"
 #include "media-gate.h"
 #include "net-agent.h"
+#include "quarantine-file.h"
 #include "udev-util.h"
 #include "usb-sysfs.h"
 
@@ -137,11 +139,84 @@ static void on_policy_dir_changed(void *userdata) {
         manager_reload_policy(userdata);
 }
 
+static void on_usb_decided(void *userdata, const AuditDevice *ad) {
+        Manager *m = userdata;
+
+        agent_bus_device_decided(m->bus, ad);
+}
+
+static void on_quarantine_changed(void *userdata, bool active, const char *reason) {
+        Manager *m = userdata;
+
+        agent_bus_quarantine_changed(m->bus, active, reason);
+}
+
+static bool manager_hide_serials(Manager *m);
+
+/* --- what the D-Bus API asks of the agent --- */
+
+static void bus_info(void *userdata, AgentBusInfo *ret, char **ret_free) {
+        Manager *m = userdata;
+        const Policy *p = policy_store_get(m->policy);
+        StatePolicy sp = policy_store_state(m->policy);
+        QuarantineState q = {};
+
+        *ret = (AgentBusInfo) {
+                .policy_status = policy_status_to_string(sp.status),
+                .policy_name = p ? policy_get_name(p) : NULL,
+                .policy_version = p ? policy_get_version(p) : NULL,
+                .audit_only = p && policy_get_audit_only(p),
+        };
+        if (quarantine_state_read(m->state_dir, &q) >= 0) {
+                ret->quarantined = true;
+                ret->quarantine_reason = *ret_free = TAKE_PTR(q.reason);
+        }
+        quarantine_state_done(&q);
+}
+
+static int bus_state_json(void *userdata, char **ret) {
+        Manager *m = userdata;
+        StatePolicy sp = policy_store_state(m->policy);
+
+        return state_format(&sp, usb_authorizer_devices(m->usb), manager_hide_serials(m), ret);
+}
+
+static const Device *bus_devices(void *userdata) {
+        Manager *m = userdata;
+
+        return usb_authorizer_devices(m->usb);
+}
+
+static bool bus_hide_serials(void *userdata) {
+        return manager_hide_serials(userdata);
+}
+
+static void bus_reload(void *userdata) {
+        manager_reload_policy(userdata);
+}
+
+/* The same request file as `mamorictl quarantine`: the quarantine applies it, records it and
+ * keeps it across restarts. */
+static int bus_set_quarantine(void *userdata, bool on, const char *reason, const char *source) {
+        Manager *m = userdata;
+
+        return on ? quarantine_state_write(m->state_dir, reason, source) : quarantine_state_remove(m->state_dir);
+}
+
 int manager_new(const AgentSettings *s, Manager **ret) {
         static const UsbAuthorizerOps usb_ops = {
                 .changed = on_usb_changed,
                 .storage_authorized = on_storage_authorized,
                 .forget = on_usb_forget,
+                .decided = on_usb_decided,
+        };
+        static const AgentBusOps bus_ops = {
+                .info = bus_info,
+                .state_json = bus_state_json,
+                .devices = bus_devices,
+                .hide_serials = bus_hide_serials,
+                .reload = bus_reload,
+                .set_quarantine = bus_set_quarantine,
         };
         static const MediaGateOps media_ops = {
                 .find_device = media_find_device,
@@ -194,6 +269,10 @@ int manager_new(const AgentSettings *s, Manager **ret) {
                                    (uint64_t) s->media_timeout_sec * 1000000U, &media_ops, m, &m->media);
         if (r >= 0)
                 r = net_agent_new(m->event, m->audit, m->state_dir, &m->net);
+        if (r >= 0) {
+                net_agent_set_quarantine_observer(m->net, on_quarantine_changed, m);
+                r = agent_bus_new(m->event, &bus_ops, m, &m->bus);
+        }
         if (r < 0) {
                 log_oom();
                 goto fail;
@@ -223,6 +302,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sigterm_source);
         sd_event_source_disable_unref(m->sigint_source);
         sd_event_source_disable_unref(m->sighup_source);
+        agent_bus_free(m->bus);        /* first: nothing calls into the parts below any more */
         media_gate_free(m->media);
         usb_authorizer_free(m->usb);
         udev_monitor_unref(m->monitor);
@@ -310,6 +390,7 @@ void manager_reload_policy(Manager *m) {
         (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, now);
         if (policy_store_load(m->policy, &old))
                 manager_policy_changed(m, old);
+        agent_bus_policy_changed(m->bus);      /* also when the new one was refused */
         manager_write_state(m);
         manager_notify_status(m);
         (void) sd_notify(false, "READY=1");

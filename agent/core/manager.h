@@ -39,6 +39,7 @@ typedef struct Manager {
         struct MediaGate *media;
         Audit *audit;
         struct NetAgent *net;
+        struct AgentBus *bus;
         char *last_status;              /* last STATUS= sent to the service manager */
 } Manager;
 

@@ -92,9 +92,8 @@ static void state_write_device(JsonWriter *w, const Device *dev, bool hide_seria
         json_end_object(w);
 }
 
-int state_write(const char *path, const StatePolicy *sp, const Device *devices, bool hide_serials) {
+int state_format(const StatePolicy *sp, const Device *devices, bool hide_serials, char **ret) {
         _cleanup_(json_writer_done) JsonWriter w = {};
-        _cleanup_free_ char *text = NULL;
         char buf[32];
         int r;
 
@@ -112,7 +111,14 @@ int state_write(const char *path, const StatePolicy *sp, const Device *devices, 
                         state_write_device(&w, d, hide_serials);
         json_end_array(&w);
         json_end_object(&w);
-        r = json_writer_finish(&w, &text);
+        return json_writer_finish(&w, ret);
+}
+
+int state_write(const char *path, const StatePolicy *sp, const Device *devices, bool hide_serials) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = state_format(sp, devices, hide_serials, &text);
         if (r < 0)
                 return r;
         return write_file_atomic(path, text, strlen(text), 0644);

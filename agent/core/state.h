@@ -45,6 +45,8 @@ typedef struct StatePolicy {
                                  * directory, or the last good copy (NULL: none) */
 } StatePolicy;
 
+/* The state as JSON text (the schema above) into *ret (free it). Returns 0 or -ENOMEM. */
+int state_format(const StatePolicy *sp, const Device *devices, bool hide_serials, char **ret);
 /* Writes path atomically from the policy status and the device list (in list order).
  * hide_serials masks serials. Returns 0 or a negative errno. */
 int state_write(const char *path, const StatePolicy *sp, const Device *devices, bool hide_serials);

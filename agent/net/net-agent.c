@@ -22,6 +22,8 @@ struct NetAgent {
         NetGuard *guard;
         Quarantine *quarantine;
         const NetPolicy *np;            /* the network section in force (owned by the policy) */
+        void (*quarantine_observer)(void *userdata, bool active, const char *reason);
+        void *observer_userdata;
         bool unprivileged;              /* no CAP_NET_ADMIN: guard and quarantine stay off */
 };
 
@@ -103,6 +105,16 @@ static void on_quarantine_event(const QuarantineEvent *ev, void *userdata) {
         };
 
         audit_log_event(n->audit, ev->active ? "quarantine-on" : "quarantine-off", fields, ELEMENTSOF(fields));
+        if (ev->error >= 0 && n->quarantine_observer)
+                n->quarantine_observer(n->observer_userdata, ev->active, ev->reason);
+}
+
+void net_agent_set_quarantine_observer(NetAgent *n, void (*fn)(void *userdata, bool active, const char *reason),
+                                       void *userdata) {
+        if (!n)
+                return;
+        n->quarantine_observer = fn;
+        n->observer_userdata = userdata;
 }
 
 int net_agent_new(sd_event *e, Audit *audit, const char *state_dir, NetAgent **ret) {

@@ -7,6 +7,7 @@
  * Paths can be overridden for tests through the environment: MAMORI_RESOLV_CONF,
  * MAMORI_RESOLVER_RUNTIME, MAMORI_HOSTS, MAMORI_SYSFS, MAMORI_NFT. */
 
+#include <stdbool.h>
 #include <systemd/sd-event.h>
 
 #include "audit.h"
@@ -25,6 +26,10 @@ int net_agent_new(sd_event *e, Audit *audit, const char *state_dir, NetAgent **r
  * quarantine still holds, loopback only. p must stay valid until the next call or
  * net_agent_free(). Without CAP_NET_ADMIN (said once by net_agent_new()) nothing runs. */
 void net_agent_set_policy(NetAgent *n, const Policy *p);
+
+/* fn is told when the quarantine was applied or lifted (the D-Bus signal). */
+void net_agent_set_quarantine_observer(NetAgent *n, void (*fn)(void *userdata, bool active, const char *reason),
+                                       void *userdata);
 
 /* Stops watching; the network stays as it is (a quarantine holds). Accepts NULL; returns NULL. */
 NetAgent *net_agent_free(NetAgent *n);

@@ -77,6 +77,8 @@ static void authorize_apply(UsbAuthorizer *a, Device *dev) {
         AuditDevice ad = device_audit(dev);
 
         audit_log_device(a->audit, &ad, a->policy ? policy_get_version(a->policy) : NULL);
+        if (a->ops.decided)
+                a->ops.decided(a->userdata, &ad);
 }
 
 /* Whether the interface d is of mass storage class: its uevent's INTERFACE=class/subclass/protocol

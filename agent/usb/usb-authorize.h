@@ -40,6 +40,8 @@ typedef struct UsbAuthorizerOps {
         void (*storage_authorized)(void *userdata, const Device *dev, const char *intf_syspath);
         /* dev is about to be forgotten (removed or replaced). */
         void (*forget)(void *userdata, const Device *dev);
+        /* A decision was applied and recorded (the D-Bus signal). */
+        void (*decided)(void *userdata, const AuditDevice *ad);
 } UsbAuthorizerOps;
 
 int usb_authorizer_new(sd_event *event, Audit *audit, const UsbAuthorizerOps *ops, void *userdata,

@@ -32,6 +32,9 @@ expected = [
     os.path.join(prefix, opts["localedir"], "ja/LC_MESSAGES/mamori.mo"),
     os.path.join(prefix, opts["datadir"], "mamori/examples/kobe/50-media.yaml"),
     os.path.join(prefix, opts["datadir"], "mamori/examples/default/10-base.yaml"),
+    os.path.join(prefix, opts["datadir"], "mamori/examples/kobe-mynumber/20-network.yaml"),
+    os.path.join(prefix, opts["datadir"], "dbus-1/system.d/org.mamori.Agent1.conf"),
+    os.path.join(prefix, opts["datadir"], "polkit-1/actions/org.mamori.policy"),
 ]
 
 failed = 0
