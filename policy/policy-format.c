@@ -99,6 +99,7 @@ static const FmtKey top_keys[] = {
         { "rules",   FMT_SEQ_MAP, &rule_schema },
         { "media",   FMT_SEQ_MAP, &medium_schema },
         { "network", FMT_GENERIC },
+        { "posture", FMT_GENERIC },
 };
 
 static void pad(FILE *f, unsigned indent) {

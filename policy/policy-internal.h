@@ -269,12 +269,16 @@ struct Policy {
 
         void *net;                      /* owned by the network section parser */
         void (*net_free)(void *net);
+        void *posture;                  /* owned by the posture section parser */
+        void (*posture_free)(void *posture);
 };
 
 /* The network section parser (net/policy-net.c). */
 int policy_net_parse(Policy *p, const PolicyNode *node, PolicyError *reterr);
 /* Once every file is read: the global audit-only switch makes every network item report only. */
 void policy_net_finish(Policy *p);
+/* The posture section parser (posture/policy-posture.c). */
+int policy_posture_parse(Policy *p, const PolicyNode *node, PolicyError *reterr);
 
 /* Adds one parsed file's tree to p (validation of everything inside one file; policy-validate.c). */
 int policy_add_tree(Policy *p, const PolicyTree *t, PolicyError *reterr);

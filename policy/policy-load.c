@@ -134,6 +134,8 @@ Policy *policy_free(Policy *p) {
         free(p->version);
         if (p->net && p->net_free)
                 p->net_free(p->net);
+        if (p->posture && p->posture_free)
+                p->posture_free(p->posture);
         free(p);
         return NULL;
 }

@@ -708,12 +708,19 @@ static int top_network(const PolicyNode *k, const PolicyNode *v, void *userdata,
         return policy_net_parse(userdata, v, reterr);
 }
 
+/* --- posture: (posture/policy-posture.c) --- */
+
+static int top_posture(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
+        return policy_posture_parse(userdata, v, reterr);
+}
+
 /* The top-level keys of a file. A new section is one more line here and its parse function. */
 static const PolicyKeyTable top_table[] = {
         { "policy",  top_policy },
         { "rules",   top_rules },
         { "media",   top_media },
         { "network", top_network },
+        { "posture", top_posture },
 };
 
 /* Validates one file's tree and adds its rules, media and sections to p. Returns 0, -EBADMSG

@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The `posture:` section: data and parsing (policy/SYNTAX.md, "Posture"). Pure.
+ * One key table per check, over libpolicy's PolicyNode tree (policy-internal.h). */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "policy-internal.h"
+#include "policy-posture.h"
+#include "string-table.h"
+
+static const char *const posture_action_table[_POSTURE_ACTION_MAX] = {
+        [POSTURE_ACTION_REPORT] = "report",
+        [POSTURE_ACTION_ENFORCE] = "enforce",
+        [POSTURE_ACTION_QUARANTINE] = "quarantine",
+};
+DEFINE_STRING_TABLE(posture_action, PostureAction);
+
+static const char *const posture_check_id_table[_POSTURE_CHECK_MAX] = {
+        [POSTURE_CHECK_TIME_SYNC] = "time-sync",
+        [POSTURE_CHECK_DISK_ENCRYPTION] = "disk-encryption",
+        [POSTURE_CHECK_ANTIVIRUS] = "antivirus",
+        [POSTURE_CHECK_OS_RELEASE] = "os-release",
+        [POSTURE_CHECK_SCREEN_LOCK] = "screen-lock",
+};
+DEFINE_STRING_TABLE(posture_check_id, PostureCheckId);
+
+bool posture_check_can_enforce(PostureCheckId id) {
+        return id == POSTURE_CHECK_SCREEN_LOCK;
+}
+
+/* The requirement IDs a check stands for when the policy names none (REQUIREMENTS.md). */
+static const char *const default_requirements[_POSTURE_CHECK_MAX][3] = {
+        [POSTURE_CHECK_TIME_SYNC] = { "LOG-07" },
+        [POSTURE_CHECK_DISK_ENCRYPTION] = { "DAT-01" },
+        [POSTURE_CHECK_ANTIVIRUS] = { "AV-01", "AV-02" },
+        [POSTURE_CHECK_OS_RELEASE] = { "PAT-02" },
+        [POSTURE_CHECK_SCREEN_LOCK] = { "LCK-01" },
+};
+
+/* ---- durations ---- */
+
+static const struct {
+        const char *suffix;
+        uint64_t usec;
+} duration_units[] = {
+        { "ms", USEC_PER_MSEC },
+        { "s",  USEC_PER_SEC },
+        { "m",  60 * USEC_PER_SEC },
+        { "h",  3600 * USEC_PER_SEC },
+        { "d",  86400 * USEC_PER_SEC },
+};
+
+int posture_duration_parse(const char *s, uint64_t *ret) {
+        uint64_t n = 0;
+        size_t i = 0;
+
+        assert_return(s && ret, -EINVAL);
+
+        if (s[0] < '0' || s[0] > '9')
+                return -EINVAL;
+        for (; s[i] >= '0' && s[i] <= '9'; i++) {
+                if (n > (UINT64_MAX - 9) / 10)
+                        return -ERANGE;
+                n = n * 10 + (uint64_t) (s[i] - '0');
+        }
+        for (size_t u = 0; u < ELEMENTSOF(duration_units); u++)
+                if (streq(s + i, duration_units[u].suffix)) {
+                        if (n > UINT64_MAX / duration_units[u].usec)
+                                return -ERANGE;
+                        *ret = n * duration_units[u].usec;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+const char *posture_duration_format(uint64_t usec, char *buf, size_t size) {
+        for (size_t u = ELEMENTSOF(duration_units); u > 0; u--)
+                if (usec % duration_units[u - 1].usec == 0) {
+                        snprintf(buf, size, "%llu%s", (unsigned long long) (usec / duration_units[u - 1].usec),
+                                 duration_units[u - 1].suffix);
+                        return buf;
+                }
+        snprintf(buf, size, "%lluus", (unsigned long long) usec);
+        return buf;
+}
+
+/* ---- typed values ---- */
+
+static int parse_duration(const PolicyNode *v, const char *key, uint64_t *ret, PolicyError *reterr) {
+        const char *s;
+        int r;
+
+        r = policy_node_get_string(v, key, &s, reterr);
+        if (r < 0)
+                return r;
+        r = posture_duration_parse(s, ret);
+        if (r == -ERANGE)
+                return policy_node_error(reterr, v, "duration '%s' for '%s' is too long", s, key);
+        if (r < 0)
+                return policy_node_error(reterr, v,
+                                         "invalid duration '%s' for '%s': expected a number and a unit "
+                                         "(ms, s, m, h, d), e.g. 90s", s, key);
+        if (*ret == 0)
+                return policy_node_error(reterr, v, "'%s' must be longer than 0", key);
+        return 0;
+}
+
+/* A list of strings (a single string is a list of one); absolute paths when want_path. */
+static int parse_string_list(const PolicyNode *v, const char *key, bool allow_empty, bool want_path, char ***ret,
+                             PolicyError *reterr) {
+        char **l;
+        int r;
+
+        r = policy_node_check_sequence(v, key, allow_empty, reterr);
+        if (r < 0)
+                return r;
+        l = calloc(v->n_items + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; i < v->n_items; i++) {
+                const char *s;
+
+                r = policy_node_get_string(v->items[i], key, &s, reterr);
+                if (r >= 0 && (isempty(s) || (want_path && s[0] != '/')))
+                        r = policy_node_error(reterr, v->items[i], "'%s' entries must be absolute paths", key);
+                if (r >= 0 && !(l[i] = strdup(s)))
+                        r = -ENOMEM;
+                if (r < 0) {
+                        policy_strv_free(l);
+                        return r;
+                }
+        }
+        policy_strv_free(*ret);
+        *ret = l;
+        return 0;
+}
+
+/* ---- one check's mapping ---- */
+
+typedef struct CheckParse {
+        PosturePolicy *pp;
+        PostureCheckId id;
+        const PolicyNode *action_node;
+} CheckParse;
+
+#define CHECK_HANDLER(name) \
+        static int name(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr)
+
+CHECK_HANDLER(check_action) {
+        CheckParse *cp = userdata;
+        PostureAction a = _POSTURE_ACTION_INVALID;
+
+        if (v->type == POLICY_NODE_SCALAR)
+                a = posture_action_from_string(v->value);
+        if (a < 0)
+                return policy_node_error(reterr, v, "'action' must be 'report', 'enforce' or 'quarantine'");
+        cp->pp->checks[cp->id].action = a;
+        cp->action_node = v;
+        return 0;
+}
+
+CHECK_HANDLER(check_requirements) {
+        CheckParse *cp = userdata;
+        return parse_string_list(v, "requirements", true, false, &cp->pp->checks[cp->id].requirements, reterr);
+}
+
+CHECK_HANDLER(check_clause) {
+        CheckParse *cp = userdata;
+        free(cp->pp->checks[cp->id].clause);
+        cp->pp->checks[cp->id].clause = NULL;
+        return policy_node_dup_string(v, "clause", &cp->pp->checks[cp->id].clause, reterr);
+}
+
+CHECK_HANDLER(time_max_offset) {
+        CheckParse *cp = userdata;
+        return parse_duration(v, "max-offset", &cp->pp->max_offset_usec, reterr);
+}
+
+CHECK_HANDLER(disk_paths) {
+        CheckParse *cp = userdata;
+        return parse_string_list(v, "paths", false, true, &cp->pp->paths, reterr);
+}
+
+CHECK_HANDLER(disk_swap) {
+        CheckParse *cp = userdata;
+        return policy_node_get_bool(v, "swap", &cp->pp->swap, reterr);
+}
+
+CHECK_HANDLER(disk_tpm) {
+        CheckParse *cp = userdata;
+        return policy_node_get_bool(v, "tpm", &cp->pp->tpm, reterr);
+}
+
+CHECK_HANDLER(av_socket) {
+        CheckParse *cp = userdata;
+        const char *s;
+        int r;
+
+        r = policy_node_get_string(v, "socket", &s, reterr);
+        if (r < 0)
+                return r;
+        if (s[0] != '/' || strlen(s) >= 108)    /* sizeof(sockaddr_un.sun_path) */
+                return policy_node_error(reterr, v, "'socket' must be an absolute path of at most 107 bytes");
+        free(cp->pp->socket);
+        cp->pp->socket = strdup(s);
+        return cp->pp->socket ? 0 : -ENOMEM;
+}
+
+CHECK_HANDLER(av_max_age) {
+        CheckParse *cp = userdata;
+        return parse_duration(v, "max-definition-age", &cp->pp->max_definition_age_usec, reterr);
+}
+
+CHECK_HANDLER(os_end_of_life) {
+        CheckParse *cp = userdata;
+        return policy_node_get_date(v, "end-of-life", &cp->pp->eol_year, &cp->pp->eol_month, &cp->pp->eol_day,
+                                    reterr);
+}
+
+CHECK_HANDLER(lock_idle_max) {
+        CheckParse *cp = userdata;
+        return parse_duration(v, "idle-max", &cp->pp->idle_max_usec, reterr);
+}
+
+#define COMMON_KEYS                                     \
+        { "action",       check_action },               \
+        { "requirements", check_requirements },         \
+        { "clause",       check_clause }
+
+static const PolicyKeyTable time_sync_table[] = {
+        COMMON_KEYS,
+        { "max-offset", time_max_offset },
+};
+
+static const PolicyKeyTable disk_table[] = {
+        COMMON_KEYS,
+        { "paths", disk_paths },
+        { "swap",  disk_swap },
+        { "tpm",   disk_tpm },
+};
+
+static const PolicyKeyTable antivirus_table[] = {
+        COMMON_KEYS,
+        { "socket",             av_socket },
+        { "max-definition-age", av_max_age },
+};
+
+static const PolicyKeyTable os_release_table[] = {
+        COMMON_KEYS,
+        { "end-of-life", os_end_of_life, .required = true },
+};
+
+static const PolicyKeyTable screen_lock_table[] = {
+        COMMON_KEYS,
+        { "idle-max", lock_idle_max, .required = true },
+};
+
+static const struct {
+        const PolicyKeyTable *table;
+        size_t n;
+} check_tables[_POSTURE_CHECK_MAX] = {
+        [POSTURE_CHECK_TIME_SYNC] = { time_sync_table, ELEMENTSOF(time_sync_table) },
+        [POSTURE_CHECK_DISK_ENCRYPTION] = { disk_table, ELEMENTSOF(disk_table) },
+        [POSTURE_CHECK_ANTIVIRUS] = { antivirus_table, ELEMENTSOF(antivirus_table) },
+        [POSTURE_CHECK_OS_RELEASE] = { os_release_table, ELEMENTSOF(os_release_table) },
+        [POSTURE_CHECK_SCREEN_LOCK] = { screen_lock_table, ELEMENTSOF(screen_lock_table) },
+};
+
+static int default_requirements_copy(PostureCheckId id, char ***ret) {
+        size_t n = 0;
+        char **l;
+
+        while (n < ELEMENTSOF(default_requirements[id]) && default_requirements[id][n])
+                n++;
+        l = calloc(n + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (!(l[i] = strdup(default_requirements[id][i]))) {
+                        policy_strv_free(l);
+                        return -ENOMEM;
+                }
+        *ret = l;
+        return 0;
+}
+
+static int check_parse(PosturePolicy *pp, const PolicyNode *k, const PolicyNode *v, PolicyError *reterr) {
+        PostureCheckId id = posture_check_id_from_string(k->value);
+        CheckParse cp;
+        int r;
+
+        if (id < 0)
+                return policy_node_error(reterr, k, "unknown check '%s' (time-sync, disk-encryption, antivirus, "
+                                         "os-release, screen-lock)", k->value);
+        cp = (CheckParse) { .pp = pp, .id = id };
+        pp->checks[id].enabled = true;
+        r = policy_node_map_dispatch(v, k->value, check_tables[id].table, check_tables[id].n, &cp, reterr);
+        if (r < 0)
+                return r;
+        if (pp->checks[id].action == POSTURE_ACTION_ENFORCE && !posture_check_can_enforce(id))
+                return policy_node_error(reterr, cp.action_node,
+                                         "check '%s' cannot enforce: use 'report' or 'quarantine'", k->value);
+        if (!pp->checks[id].requirements)
+                return default_requirements_copy(id, &pp->checks[id].requirements);
+        return 0;
+}
+
+/* ---- the section ---- */
+
+static int section_interval(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
+        PosturePolicy *pp = userdata;
+        return parse_duration(v, "interval", &pp->interval_usec, reterr);
+}
+
+static int section_checks(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
+        PosturePolicy *pp = userdata;
+        int r;
+
+        r = policy_node_check_mapping(v, "checks", reterr);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < v->n_items; i++) {
+                r = check_parse(pp, v->items[2 * i], v->items[2 * i + 1], reterr);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static const PolicyKeyTable section_table[] = {
+        { "interval", section_interval },
+        { "checks",   section_checks, .required = true },
+};
+
+PosturePolicy *posture_policy_free(PosturePolicy *pp) {
+        if (!pp)
+                return NULL;
+        for (size_t i = 0; i < _POSTURE_CHECK_MAX; i++) {
+                policy_strv_free(pp->checks[i].requirements);
+                free(pp->checks[i].clause);
+        }
+        policy_strv_free(pp->paths);
+        free(pp->socket);
+        free(pp);
+        return NULL;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(PosturePolicy *, posture_policy_free);
+
+int posture_policy_parse_node(const PolicyNode *node, PosturePolicy **ret, PolicyError *reterr) {
+        _cleanup_(posture_policy_freep) PosturePolicy *pp = NULL;
+        int r;
+
+        assert_return(node && ret, -EINVAL);
+
+        pp = calloc(1, sizeof *pp);
+        if (!pp)
+                return -ENOMEM;
+        *pp = (PosturePolicy) {
+                .interval_usec = POSTURE_DEFAULT_INTERVAL_USEC,
+                .max_offset_usec = POSTURE_DEFAULT_MAX_OFFSET_USEC,
+                .swap = true,
+                .max_definition_age_usec = POSTURE_DEFAULT_MAX_DEFINITION_AGE_USEC,
+        };
+        r = policy_node_map_dispatch(node, "posture", section_table, ELEMENTSOF(section_table), pp, reterr);
+        if (r < 0)
+                return r;
+        if (!pp->paths) {
+                pp->paths = calloc(2, sizeof(char *));
+                if (!pp->paths || !(pp->paths[0] = strdup("/")))
+                        return -ENOMEM;
+        }
+        if (!pp->socket && !(pp->socket = strdup(POSTURE_DEFAULT_CLAMD_SOCKET)))
+                return -ENOMEM;
+        *ret = TAKE_PTR(pp);
+        return 0;
+}
+
+static void posture_policy_free_void(void *pp) {
+        posture_policy_free(pp);
+}
+
+/* One `posture:` section per policy. */
+int policy_posture_parse(Policy *p, const PolicyNode *node, PolicyError *reterr) {
+        PosturePolicy *pp = NULL;
+        int r;
+
+        assert_return(p && node, -EINVAL);
+
+        if (p->posture)
+                return policy_node_error(reterr, node,
+                                         "duplicate 'posture' section (only one is allowed per policy)");
+        r = posture_policy_parse_node(node, &pp, reterr);
+        if (r < 0)
+                return r;
+        p->posture = pp;
+        p->posture_free = posture_policy_free_void;
+        return 0;
+}
+
+const PosturePolicy *policy_get_posture(const Policy *p) {
+        return p ? p->posture : NULL;
+}

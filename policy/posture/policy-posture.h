@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* The `posture:` section of a policy (policy/SYNTAX.md, "Posture"), as plain data.
+ *
+ * LOG-07, DAT-01, AV-01, AV-02, PAT-02, LCK-01. The parser fills a PosturePolicy; the posture
+ * checks (agent/posture/) read it and nothing else. Pure: no I/O, no logging. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+#define USEC_PER_SEC  UINT64_C(1000000)
+#define USEC_PER_MSEC UINT64_C(1000)
+
+/* What the agent does when a check fails. */
+typedef enum PostureAction {
+        POSTURE_ACTION_REPORT,          /* record and report it */
+        POSTURE_ACTION_ENFORCE,         /* put it right where the check can (screen-lock: lock) */
+        POSTURE_ACTION_QUARANTINE,      /* isolate the terminal's network (INC-03) */
+        _POSTURE_ACTION_MAX,
+        _POSTURE_ACTION_INVALID = -22,
+} PostureAction;
+
+/* "report", "enforce", "quarantine"; NULL for an invalid value. */
+const char *posture_action_to_string(PostureAction a);
+/* The inverse; _POSTURE_ACTION_INVALID for an unknown string. */
+PostureAction posture_action_from_string(const char *s);
+
+/* The checks, in the order they run and are reported. */
+typedef enum PostureCheckId {
+        POSTURE_CHECK_TIME_SYNC,
+        POSTURE_CHECK_DISK_ENCRYPTION,
+        POSTURE_CHECK_ANTIVIRUS,
+        POSTURE_CHECK_OS_RELEASE,
+        POSTURE_CHECK_SCREEN_LOCK,
+        _POSTURE_CHECK_MAX,
+        _POSTURE_CHECK_INVALID = -22,
+} PostureCheckId;
+
+/* "time-sync", "disk-encryption", "antivirus", "os-release", "screen-lock". */
+const char *posture_check_id_to_string(PostureCheckId id);
+PostureCheckId posture_check_id_from_string(const char *s);
+/* Whether a check can put things right itself (action: enforce). Only screen-lock can. */
+bool posture_check_can_enforce(PostureCheckId id);
+
+/* What every check has. */
+typedef struct PostureCheckPolicy {
+        bool enabled;                   /* named in `checks:` */
+        PostureAction action;           /* default report */
+        char **requirements;            /* NULL-terminated; the check's own IDs when not given */
+        char *clause;                   /* may be NULL */
+} PostureCheckPolicy;
+
+#define POSTURE_DEFAULT_INTERVAL_USEC (6 * 3600 * USEC_PER_SEC)
+#define POSTURE_DEFAULT_MAX_OFFSET_USEC (1 * USEC_PER_SEC)
+#define POSTURE_DEFAULT_MAX_DEFINITION_AGE_USEC (3 * 86400 * USEC_PER_SEC)
+#define POSTURE_DEFAULT_CLAMD_SOCKET "/run/clamav/clamd.ctl"
+
+typedef struct PosturePolicy {
+        uint64_t interval_usec;         /* the scheduled round (default 6h) */
+        PostureCheckPolicy checks[_POSTURE_CHECK_MAX];
+
+        uint64_t max_offset_usec;       /* time-sync */
+
+        char **paths;                   /* disk-encryption: NULL-terminated, default [/] */
+        bool swap;                      /* every swap area must be encrypted too (default true) */
+        bool tpm;                       /* a TPM must be present (default false) */
+
+        char *socket;                   /* antivirus: clamd's socket (default /run/clamav/clamd.ctl) */
+        uint64_t max_definition_age_usec;
+
+        int eol_year, eol_month, eol_day;       /* os-release: end-of-life (required) */
+
+        uint64_t idle_max_usec;         /* screen-lock: idle-max (required) */
+} PosturePolicy;
+
+/* Frees a PosturePolicy and everything it owns. Accepts NULL; returns NULL. */
+PosturePolicy *posture_policy_free(PosturePolicy *pp);
+
+/* Parses a duration: a decimal number and one unit, "500ms", "90s", "10m", "6h", "3d"
+ * (no sign, no space, no bare number). Returns 0 and sets *ret (microseconds), -EINVAL for
+ * anything else, -ERANGE on overflow. */
+int posture_duration_parse(const char *s, uint64_t *ret);
+/* Writes a duration in the largest unit that divides it ("3d", "90s", "1500ms") into buf (at
+ * least 32 bytes). Returns buf. */
+const char *posture_duration_format(uint64_t usec, char *buf, size_t size);
+
+typedef struct PolicyNode PolicyNode;
+
+/* Parses the `posture:` mapping node of a parsed policy file (policy-internal.h).
+ * Returns 0 and sets *ret, or -EBADMSG with *reterr filled ("file:line:col: message"), or -ENOMEM. */
+int posture_policy_parse_node(const PolicyNode *node, PosturePolicy **ret, PolicyError *reterr);
+
+/* The `posture:` section of a loaded policy, or NULL when it has none. Lives as long as the Policy. */
+const PosturePolicy *policy_get_posture(const Policy *p);
