@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* One round: every check the policy enables, probe then verdict, in PostureCheckId order. */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "posture.h"
+
+typedef struct PostureRunOptions {
+        const char *root;               /* prefix of /proc, /sys, /tmp, /run (tests); NULL: the real system */
+        const char *os_release;         /* NULL: /etc/os-release */
+        uint64_t clamd_timeout_usec;    /* 0: CLAMD_TIMEOUT_USEC */
+        time_t now;                     /* 0: time(NULL) */
+} PostureRunOptions;
+
+/* Runs the enabled checks of pp. Returns 0 and a malloc'ed array of results (free with
+ * posture_results_free()), or -ENOMEM. */
+int posture_run(const PosturePolicy *pp, const PostureRunOptions *o, PostureResult **ret, size_t *ret_n);
+PostureResult *posture_results_free(PostureResult *r, size_t n);
