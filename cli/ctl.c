@@ -15,6 +15,7 @@ static const Verb verbs[] = {
         { "policy", verb_policy,        N_("Check, format and try out a policy (lint, fmt, test)") },
         { "log",    verb_log,           N_("Check the local event log (verify)") },
         { "quarantine", verb_quarantine, N_("Isolate this terminal from the network, or end it (on, off, status)") },
+        { "posture", verb_posture,      N_("Check this terminal's security posture (check)") },
 };
 
 static void help(void) {

@@ -50,3 +50,4 @@ int verb_status(int argc, char *argv[]);
 int ctl_bus_get_state(char **ret);
 int verb_log(int argc, char *argv[]);
 int verb_quarantine(int argc, char *argv[]);
+int verb_posture(int argc, char *argv[]);
