@@ -43,12 +43,12 @@ static char *unescape(const char *s, size_t n) {
 static bool next_field(const char **s, const char **ret, size_t *ret_len) {
         const char *p = *s;
 
-        while (*p == ' ')
+        while (*p == ' ' || *p == '\t')
                 p++;
         if (!*p)
                 return false;
         *ret = p;
-        while (*p && *p != ' ')
+        while (*p && *p != ' ' && *p != '\t')
                 p++;
         *ret_len = (size_t) (p - *ret);
         *s = p;
@@ -290,11 +290,15 @@ static int probe_swaps(const char *root, const char *mountinfo, DiskState *s) {
         }
         line = strchr(data, '\n');      /* the header line */
         while (line && *++line) {
-                const char *end = strchrnul(line, '\n'), *p = line, *f, *t;
+                const char *end = strchrnul(line, '\n'), *p, *f, *t;
+                _cleanup_free_ char *l = strndup(line, (size_t) (end - line));
                 size_t flen, tlen;
                 DiskSwap *sw;
 
-                if (next_field(&p, &f, &flen) && f < end && next_field(&p, &t, &tlen) && t < end) {
+                if (!l)
+                        return -ENOMEM;
+                p = l;
+                if (next_field(&p, &f, &flen) && next_field(&p, &t, &tlen)) {
                         sw = realloc(s->swaps, (s->n_swaps + 1) * sizeof *sw);
                         if (!sw)
                                 return -ENOMEM;

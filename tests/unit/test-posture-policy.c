@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The `posture:` policy section (policy/posture/policy-posture.c): durations, defaults, every
+ * key, and the errors that the corpus (tests/policy/bad/posture-*) does not hold. */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "policy-posture.h"
+#include "policy.h"
+
+#define RULES "rules: [ { id: r, action: block } ]\n"
+
+static void test_tables(void **state) {
+        for (int i = 0; i < _POSTURE_ACTION_MAX; i++)
+                assert_int_equal(posture_action_from_string(posture_action_to_string((PostureAction) i)), i);
+        for (int i = 0; i < _POSTURE_CHECK_MAX; i++)
+                assert_int_equal(posture_check_id_from_string(posture_check_id_to_string((PostureCheckId) i)), i);
+        assert_int_equal(posture_action_from_string("block"), _POSTURE_ACTION_INVALID);
+        assert_int_equal(posture_check_id_from_string(NULL), _POSTURE_CHECK_INVALID);
+        assert_null(posture_check_id_to_string(_POSTURE_CHECK_MAX));
+        assert_true(posture_check_can_enforce(POSTURE_CHECK_SCREEN_LOCK));
+        assert_false(posture_check_can_enforce(POSTURE_CHECK_ANTIVIRUS));
+}
+
+static void test_duration(void **state) {
+        uint64_t u = 0;
+        char buf[32];
+
+        assert_int_equal(posture_duration_parse("90s", &u), 0);
+        assert_int_equal(u, 90 * USEC_PER_SEC);
+        assert_int_equal(posture_duration_parse("10m", &u), 0);
+        assert_int_equal(u, 600 * USEC_PER_SEC);
+        assert_int_equal(posture_duration_parse("6h", &u), 0);
+        assert_int_equal(u, 6 * 3600 * USEC_PER_SEC);
+        assert_int_equal(posture_duration_parse("3d", &u), 0);
+        assert_int_equal(u, 3 * 86400 * USEC_PER_SEC);
+        assert_int_equal(posture_duration_parse("500ms", &u), 0);
+        assert_int_equal(u, 500 * USEC_PER_MSEC);
+        assert_int_equal(posture_duration_parse("0s", &u), 0);
+        assert_int_equal(u, 0);
+
+        static const char *const bad[] = {
+                "", "s", "10", "10 s", " 10s", "10s ", "-1s", "+1s", "1.5h", "10x", "10S", "1hm", "1h30m",
+                "0x10s", "1e3s",
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+                assert_int_equal(posture_duration_parse(bad[i], &u), -EINVAL);
+        assert_int_equal(posture_duration_parse("99999999999999999999s", &u), -ERANGE);
+        assert_int_equal(posture_duration_parse("300000000000d", &u), -ERANGE);
+        assert_int_equal(posture_duration_parse("18446744073709551615ms", &u), -ERANGE);
+
+        assert_string_equal(posture_duration_format(3 * 86400 * USEC_PER_SEC, buf, sizeof buf), "3d");
+        assert_string_equal(posture_duration_format(90 * USEC_PER_SEC, buf, sizeof buf), "90s");
+        assert_string_equal(posture_duration_format(1500 * USEC_PER_MSEC, buf, sizeof buf), "1500ms");
+        assert_string_equal(posture_duration_format(7, buf, sizeof buf), "7us");
+}
+
+static Policy *load(const char *text, PolicyError *e) {
+        Policy *p = NULL;
+        int r;
+
+        assert_int_equal(policy_new(&p), 0);
+        r = policy_add_buffer(p, "t.yaml", text, strlen(text), e);
+        if (r >= 0)
+                r = policy_finish(p, e);
+        if (r < 0) {
+                policy_free(p);
+                return NULL;
+        }
+        return p;
+}
+
+static void test_defaults(void **state) {
+        PolicyError e = {};
+        Policy *p = load(RULES "posture:\n  checks:\n    time-sync: {}\n    antivirus: {}\n"
+                         "    disk-encryption: {}\n", &e);
+        const PosturePolicy *pp;
+
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_non_null(pp);
+        assert_int_equal(pp->interval_usec, POSTURE_DEFAULT_INTERVAL_USEC);
+        assert_int_equal(pp->max_offset_usec, USEC_PER_SEC);
+        assert_true(pp->checks[POSTURE_CHECK_TIME_SYNC].enabled);
+        assert_false(pp->checks[POSTURE_CHECK_OS_RELEASE].enabled);
+        assert_int_equal(pp->checks[POSTURE_CHECK_ANTIVIRUS].action, POSTURE_ACTION_REPORT);
+        /* requirements default to the check's own IDs */
+        assert_string_equal(pp->checks[POSTURE_CHECK_ANTIVIRUS].requirements[0], "AV-01");
+        assert_string_equal(pp->checks[POSTURE_CHECK_ANTIVIRUS].requirements[1], "AV-02");
+        assert_null(pp->checks[POSTURE_CHECK_ANTIVIRUS].requirements[2]);
+        assert_string_equal(pp->checks[POSTURE_CHECK_TIME_SYNC].requirements[0], "LOG-07");
+        assert_null(pp->checks[POSTURE_CHECK_TIME_SYNC].clause);
+        assert_string_equal(pp->socket, "/run/clamav/clamd.ctl");
+        assert_int_equal(pp->max_definition_age_usec, 3 * 86400 * USEC_PER_SEC);
+        assert_string_equal(pp->paths[0], "/");
+        assert_null(pp->paths[1]);
+        assert_true(pp->swap);
+        assert_false(pp->tpm);
+        policy_free(p);
+}
+
+static void test_every_key(void **state) {
+        PolicyError e = {};
+        Policy *p = load(RULES
+                         "posture:\n"
+                         "  interval: 90m\n"
+                         "  checks:\n"
+                         "    time-sync: { action: report, max-offset: 250ms, requirements: [LOG-07], clause: \"c1\" }\n"
+                         "    disk-encryption: { paths: [/, /home], swap: false, tpm: true, requirements: [] }\n"
+                         "    antivirus: { action: quarantine, socket: /run/x.ctl, max-definition-age: 36h }\n"
+                         "    os-release: { end-of-life: 2028-06-30 }\n"
+                         "    screen-lock: { action: enforce, idle-max: 10m, clause: 「離席時」 }\n", &e);
+        const PosturePolicy *pp;
+
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_int_equal(pp->interval_usec, 90 * 60 * USEC_PER_SEC);
+        assert_int_equal(pp->max_offset_usec, 250 * USEC_PER_MSEC);
+        assert_string_equal(pp->checks[POSTURE_CHECK_TIME_SYNC].clause, "c1");
+        assert_string_equal(pp->paths[1], "/home");
+        assert_false(pp->swap);
+        assert_true(pp->tpm);
+        assert_null(pp->checks[POSTURE_CHECK_DISK_ENCRYPTION].requirements[0]);   /* [] means none */
+        assert_int_equal(pp->checks[POSTURE_CHECK_ANTIVIRUS].action, POSTURE_ACTION_QUARANTINE);
+        assert_string_equal(pp->socket, "/run/x.ctl");
+        assert_int_equal(pp->max_definition_age_usec, 36 * 3600 * USEC_PER_SEC);
+        assert_int_equal(pp->eol_year, 2028);
+        assert_int_equal(pp->eol_month, 6);
+        assert_int_equal(pp->eol_day, 30);
+        assert_int_equal(pp->checks[POSTURE_CHECK_SCREEN_LOCK].action, POSTURE_ACTION_ENFORCE);
+        assert_int_equal(pp->idle_max_usec, 600 * USEC_PER_SEC);
+        assert_string_equal(pp->checks[POSTURE_CHECK_SCREEN_LOCK].clause, "「離席時」");
+        policy_free(p);
+}
+
+static void test_no_section(void **state) {
+        PolicyError e = {};
+        Policy *p = load(RULES, &e);
+
+        assert_non_null(p);
+        assert_null(policy_get_posture(p));
+        policy_free(p);
+}
+
+static void expect_error(const char *text, const char *message, unsigned line, unsigned column) {
+        PolicyError e = {};
+        Policy *p = load(text, &e);
+
+        assert_null(p);
+        print_message("%u:%u: %s\n", e.line, e.column, e.message);
+        assert_string_equal(e.message, message);
+        assert_int_equal(e.line, line);
+        assert_int_equal(e.column, column);
+}
+
+static void test_errors(void **state) {
+        expect_error(RULES "posture:\n  checks:\n    antivirus: { socket: run/x }\n",
+                     "'socket' must be an absolute path of at most 107 bytes", 4, 26);
+        expect_error(RULES "posture:\n  checks:\n    time-sync: { action: enforce }\n",
+                     "check 'time-sync' cannot enforce: use 'report' or 'quarantine'", 4, 26);
+        expect_error(RULES "posture:\n  checks:\n    screen-lock: { action: enforce }\n",
+                     "missing required key 'idle-max'", 4, 18);
+        expect_error(RULES "posture:\n  checks:\n    time-sync: { max-offset: [1s] }\n",
+                     "'max-offset' must be a string", 4, 30);
+        expect_error(RULES "posture:\n  checks:\n    time-sync: { requirements: LOG-07 }\n",
+                     "'requirements' must be a list", 4, 32);
+        expect_error(RULES "posture:\n  checks:\n    os-release: { end-of-life: 2028-02-30 }\n",
+                     "invalid date '2028-02-30' for 'end-of-life': expected a real date YYYY-MM-DD", 4, 32);
+        expect_error(RULES "posture:\n  checks: []\n", "'checks' must be a mapping", 3, 11);
+        expect_error(RULES "posture:\n  checks:\n    antivirus: null\n", "'antivirus' must be a mapping", 4, 16);
+}
+
+/* At most one posture section per policy, across files. */
+static void test_duplicate_section(void **state) {
+        static const char a[] = RULES "posture: { checks: { time-sync: {} } }\n";
+        static const char b[] = "posture:\n  checks: { antivirus: {} }\n";
+        PolicyError e = {};
+        Policy *p = NULL;
+
+        assert_int_equal(policy_new(&p), 0);
+        assert_int_equal(policy_add_buffer(p, "10-a.yaml", a, strlen(a), &e), 0);
+        assert_int_equal(policy_add_buffer(p, "20-b.yaml", b, strlen(b), &e), -EBADMSG);
+        assert_string_equal(e.file, "20-b.yaml");
+        assert_int_equal(e.line, 2);
+        assert_int_equal(e.column, 3);
+        assert_string_equal(e.message, "duplicate 'posture' section (only one is allowed per policy)");
+        policy_free(p);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_tables),
+                cmocka_unit_test(test_duration),
+                cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_every_key),
+                cmocka_unit_test(test_no_section),
+                cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_duplicate_section),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
