@@ -80,7 +80,7 @@ int time_sync_verdict(const TimeSyncState *s, uint64_t max_offset_usec, PostureR
 
         assert_return(s && r, -EINVAL);
         r->id = POSTURE_CHECK_TIME_SYNC;
-        off = (uint64_t) (s->offset_usec < 0 ? -(s->offset_usec + 1) + 1 : s->offset_usec);
+        off = s->offset_usec < 0 ? (uint64_t) -(s->offset_usec + 1) + 1 : (uint64_t) s->offset_usec;
 
         if (s->adjtimex_error != 0 && s->ntp_synchronized < 0)
                 posture_result_set(r, POSTURE_STATUS_UNKNOWN,
