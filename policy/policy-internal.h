@@ -279,6 +279,8 @@ int policy_net_parse(Policy *p, const PolicyNode *node, PolicyError *reterr);
 void policy_net_finish(Policy *p);
 /* The posture section parser (posture/policy-posture.c). */
 int policy_posture_parse(Policy *p, const PolicyNode *node, PolicyError *reterr);
+/* Once every file is read: the global audit-only switch makes every posture check report only. */
+void policy_posture_finish(Policy *p);
 
 /* Adds one parsed file's tree to p (validation of everything inside one file; policy-validate.c). */
 int policy_add_tree(Policy *p, const PolicyTree *t, PolicyError *reterr);

@@ -390,6 +390,7 @@ int policy_finish(Policy *p, PolicyError *reterr) {
         if (r < 0)
                 return r;
         policy_net_finish(p);
+        policy_posture_finish(p);
         for (size_t i = 0; i < p->n_rules; i++)
                 p->needs_connect_type = p->needs_connect_type || p->rules[i]->connect_types != 0;
         p->finished = true;

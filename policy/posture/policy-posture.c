@@ -109,24 +109,32 @@ static int parse_duration(const PolicyNode *v, const char *key, uint64_t *ret, P
         return 0;
 }
 
-/* A list of strings (a single string is a list of one); absolute paths when want_path. */
+/* A string or a list of strings (a single string is a list of one), as rules take them;
+ * absolute paths when want_path. */
 static int parse_string_list(const PolicyNode *v, const char *key, bool allow_empty, bool want_path, char ***ret,
                              PolicyError *reterr) {
+        const PolicyNode *const *items = (const PolicyNode *const *) v->items;
+        size_t n = v->n_items;
         char **l;
         int r;
 
-        r = policy_node_check_sequence(v, key, allow_empty, reterr);
+        if (v->type == POLICY_NODE_SCALAR && !policy_node_is_null(v)) {
+                items = &v;
+                n = 1;
+        } else if (v->type != POLICY_NODE_SEQUENCE)
+                return policy_node_error(reterr, v, "'%s' must be a string or a list", key);
+        r = v->type == POLICY_NODE_SEQUENCE ? policy_node_check_sequence(v, key, allow_empty, reterr) : 0;
         if (r < 0)
                 return r;
-        l = calloc(v->n_items + 1, sizeof(char *));
+        l = calloc(n + 1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
-        for (size_t i = 0; i < v->n_items; i++) {
+        for (size_t i = 0; i < n; i++) {
                 const char *s;
 
-                r = policy_node_get_string(v->items[i], key, &s, reterr);
+                r = policy_node_get_string(items[i], key, &s, reterr);
                 if (r >= 0 && (isempty(s) || (want_path && s[0] != '/')))
-                        r = policy_node_error(reterr, v->items[i], "'%s' entries must be absolute paths", key);
+                        r = policy_node_error(reterr, items[i], "'%s' entries must be absolute paths", key);
                 if (r >= 0 && !(l[i] = strdup(s)))
                         r = -ENOMEM;
                 if (r < 0) {
@@ -400,6 +408,15 @@ int policy_posture_parse(Policy *p, const PolicyNode *node, PolicyError *reterr)
         p->posture = pp;
         p->posture_free = posture_policy_free_void;
         return 0;
+}
+
+void policy_posture_finish(Policy *p) {
+        PosturePolicy *pp = p ? p->posture : NULL;
+
+        if (!pp || !p->audit_only)
+                return;
+        for (size_t i = 0; i < _POSTURE_CHECK_MAX; i++)
+                pp->checks[i].action = POSTURE_ACTION_REPORT;
 }
 
 const PosturePolicy *policy_get_posture(const Policy *p) {

@@ -140,6 +140,37 @@ static void test_every_key(void **state) {
         policy_free(p);
 }
 
+/* A single requirement or path without a list, as rules take them. */
+static void test_scalar_lists(void **state) {
+        PolicyError e = {};
+        Policy *p = load(RULES "posture:\n  checks:\n    time-sync: { requirements: LOG-07 }\n"
+                         "    disk-encryption: { paths: /home }\n", &e);
+        const PosturePolicy *pp;
+
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_string_equal(pp->checks[POSTURE_CHECK_TIME_SYNC].requirements[0], "LOG-07");
+        assert_null(pp->checks[POSTURE_CHECK_TIME_SYNC].requirements[1]);
+        assert_string_equal(pp->paths[0], "/home");
+        assert_null(pp->paths[1]);
+        policy_free(p);
+}
+
+/* The one rollout switch: under the global audit-only every check only reports. */
+static void test_audit_only(void **state) {
+        PolicyError e = {};
+        Policy *p = load("policy: { audit-only: true }\n" RULES
+                         "posture:\n  checks:\n    antivirus: { action: quarantine }\n"
+                         "    screen-lock: { action: enforce, idle-max: 5m }\n", &e);
+        const PosturePolicy *pp;
+
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_int_equal(pp->checks[POSTURE_CHECK_ANTIVIRUS].action, POSTURE_ACTION_REPORT);
+        assert_int_equal(pp->checks[POSTURE_CHECK_SCREEN_LOCK].action, POSTURE_ACTION_REPORT);
+        policy_free(p);
+}
+
 static void test_no_section(void **state) {
         PolicyError e = {};
         Policy *p = load(RULES, &e);
@@ -169,8 +200,10 @@ static void test_errors(void **state) {
                      "missing required key 'idle-max'", 4, 18);
         expect_error(RULES "posture:\n  checks:\n    time-sync: { max-offset: [1s] }\n",
                      "'max-offset' must be a string", 4, 30);
-        expect_error(RULES "posture:\n  checks:\n    time-sync: { requirements: LOG-07 }\n",
-                     "'requirements' must be a list", 4, 32);
+        expect_error(RULES "posture:\n  checks:\n    time-sync: { requirements: { a: b } }\n",
+                     "'requirements' must be a string or a list", 4, 32);
+        expect_error(RULES "posture:\n  checks:\n    disk-encryption: { paths: [] }\n",
+                     "'paths' must not be an empty list", 4, 31);
         expect_error(RULES "posture:\n  checks:\n    os-release: { end-of-life: 2028-02-30 }\n",
                      "invalid date '2028-02-30' for 'end-of-life': expected a real date YYYY-MM-DD", 4, 32);
         expect_error(RULES "posture:\n  checks: []\n", "'checks' must be a mapping", 3, 11);
@@ -200,6 +233,8 @@ int main(void) {
                 cmocka_unit_test(test_duration),
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_every_key),
+                cmocka_unit_test(test_scalar_lists),
+                cmocka_unit_test(test_audit_only),
                 cmocka_unit_test(test_no_section),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_duplicate_section),
