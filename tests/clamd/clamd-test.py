@@ -15,15 +15,18 @@ at all -> fail AV-01; a stuck clamd (a socket that accepts and never answers) ->
 the time limit. Every case runs `mamorictl posture check --json` end to end and validates the
 report against the schema.
 
-clamd is waited for by a bounded poll of its socket answering PING (at most 60 s, asserted);
-the start-up time is printed.
+clamd is waited for without sleeping: inotify on its directory until the socket appears (or a
+pidfd until clamd exits), at most 60 s, asserted; then it must answer PING. The start-up time is
+printed.
 
 Usage: clamd-test.py MAMORICTL"""
 
 import gzip
 import hashlib
+import ctypes
 import io
 import os
+import select
 import shutil
 import socket
 import subprocess
@@ -77,6 +80,45 @@ def clamd_command(path, command, timeout=2.0):
     return reply.rstrip(b'\0').decode(errors='replace')
 
 
+class SocketWatch:
+    """inotify on a directory (through libc: the standard library has no binding), to learn when
+    a file is created there without polling."""
+
+    IN_CREATE, IN_MOVED_TO, IN_CLOEXEC, IN_NONBLOCK = 0x100, 0x80, 0o2000000, 0o4000
+
+    def __init__(self, directory):
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.fd = self.libc.inotify_init1(self.IN_CLOEXEC | self.IN_NONBLOCK)
+        assert self.fd >= 0, os.strerror(ctypes.get_errno())
+        wd = self.libc.inotify_add_watch(self.fd, directory.encode(), self.IN_CREATE | self.IN_MOVED_TO)
+        assert wd >= 0, os.strerror(ctypes.get_errno())
+        self.directory = directory
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self.fd)
+
+    def wait(self, name, pid, limit):
+        """True once name exists in the directory, False when pid exits or limit seconds pass."""
+        pidfd = os.pidfd_open(pid)
+        deadline = time.monotonic() + limit
+        try:
+            while not os.path.exists(os.path.join(self.directory, name)):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                ready, _, _ = select.select([self.fd, pidfd], [], [], left)
+                if pidfd in ready:
+                    return os.path.exists(os.path.join(self.directory, name))
+                if self.fd in ready:
+                    os.read(self.fd, 65536)     # the events themselves: the loop looks at the file
+            return True
+        finally:
+            os.close(pidfd)
+
+
 class Clamd:
     """clamd --foreground with everything in its own directory."""
 
@@ -93,18 +135,19 @@ class Clamd:
                     )
         self.log = open(os.path.join(self.dir, 'stdout.log'), 'w', encoding='utf-8')  # pylint: disable=consider-using-with
         start = time.monotonic()
-        self.proc = subprocess.Popen([CLAMD, '--foreground', f'--config-file={self.conf}'],  # pylint: disable=consider-using-with
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        # A bounded poll of the socket answering PING (clamd creates it once the database is loaded).
-        while True:
+        with SocketWatch(self.dir) as watch:
+            self.proc = subprocess.Popen([CLAMD, '--foreground', f'--config-file={self.conf}'],  # pylint: disable=consider-using-with
+                                         stdout=self.log, stderr=subprocess.STDOUT)
+            # clamd creates its socket once the database is loaded: wait for that (inotify) or for
+            # clamd to exit (pidfd), at most START_LIMIT seconds; then it must answer PING.
+            appeared = watch.wait(os.path.basename(self.socket), self.proc.pid, START_LIMIT)
+        try:
             assert self.proc.poll() is None, f'clamd exited with {self.proc.returncode}: {self.output()}'
-            try:
-                if clamd_command(self.socket, 'PING', timeout=0.5) == 'PONG':
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() - start < START_LIMIT, f'clamd did not answer PING in {START_LIMIT} s'
-            time.sleep(0.05)
+            assert appeared, f'clamd made no socket in {START_LIMIT} s: {self.output()}'
+            assert clamd_command(self.socket, 'PING', timeout=START_LIMIT) == 'PONG'
+        except BaseException:
+            self.close()
+            raise
         self.start_time = time.monotonic() - start
         print(f'     clamd answered PING after {self.start_time:.2f} s')
 
