@@ -179,9 +179,8 @@ int verb_posture(int argc, char *argv[]) {
                  * posture rounds; until then say so instead of showing nothing. */
                 if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h")))
                         return verb_dispatch(posture_verbs, ELEMENTSOF(posture_verbs), "posture", 1, argv + 1);
-                fprintf(stderr, _("%s: mamorid does not publish posture results yet; run '%s posture check "
-                                  "--policy-dir DIR' to check this terminal now.\n"),
-                        program_invocation_short_name, program_invocation_short_name);
+                log_error(_("mamorid does not publish posture results yet; run '%s posture check "
+                            "--policy-dir DIR' to check this terminal now."), program_invocation_short_name);
                 return EXIT_POSTURE_ERROR;
         }
         return verb_dispatch(posture_verbs, ELEMENTSOF(posture_verbs), "posture", argc - 1, argv + 1);
