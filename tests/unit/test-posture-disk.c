@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* disk-encryption (DAT-01) on fixture trees: a fake /proc (mountinfo, swaps) and /sys (dev/block
+/* disk-encryption (DAT-01) and one posture round on fixture trees: a fake /proc (mountinfo, swaps) and /sys (dev/block
  * links, class/block devices with dm/uuid and slaves/, class/tpm) built in a temporary directory,
  * passed to the probe as its root prefix. */
 
@@ -17,6 +17,8 @@
 #include <cmocka.h>
 
 #include "check-disk-encryption.h"
+#include "check-os-release.h"
+#include "posture-run.h"
 #include "fileio.h"
 #include "macro.h"
 
@@ -259,6 +261,44 @@ static void test_mountinfo_line(void **state) {
         assert_int_equal(mountinfo_parse_line("1 2 3:4 / /\\0 rw - ext4", &ma, &mi, &mp, &fs, &src), -EINVAL);
 }
 
+/* One round over the fixture tree: posture_run() runs the enabled checks in order, with the root
+ * prefix, the os-release path and the clamd time limit of its options. */
+static void test_run(void **state) {
+        char osr[512], sock[512];
+        char *paths[] = { (char *) "/", (char *) "/boot", NULL };
+        PosturePolicy pp = { .paths = paths, .swap = true, .socket = sock,
+                             .max_definition_age_usec = 86400 * USEC_PER_SEC,
+                             .eol_year = 2030, .eol_month = 3, .eol_day = 31 };
+        PostureRunOptions o = { .root = root, .os_release = osr, .clamd_timeout_usec = 100 * USEC_PER_MSEC,
+                                .now = 1767225600 /* 2026-01-01 */ };
+        PostureResult *res = NULL;
+        size_t n = 0;
+
+        snprintf(osr, sizeof osr, "%s/etc/os-release", root);
+        snprintf(sock, sizeof sock, "%s/run/clamav/clamd.ctl", root);
+        put("etc/os-release", "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n");
+        pp.checks[POSTURE_CHECK_DISK_ENCRYPTION].enabled = true;
+        pp.checks[POSTURE_CHECK_ANTIVIRUS].enabled = true;
+        pp.checks[POSTURE_CHECK_OS_RELEASE].enabled = true;
+
+        assert_int_equal(posture_run(&pp, &o, &res, &n), 0);
+        assert_int_equal(n, 3);
+        assert_int_equal(res[0].id, POSTURE_CHECK_DISK_ENCRYPTION);
+        assert_int_equal(res[0].status, POSTURE_STATUS_FAIL);           /* /boot is plain */
+        assert_int_equal(res[1].id, POSTURE_CHECK_ANTIVIRUS);
+        assert_int_equal(res[1].status, POSTURE_STATUS_FAIL);           /* no clamd in the fixture */
+        assert_int_equal(res[2].id, POSTURE_CHECK_OS_RELEASE);
+        assert_int_equal(res[2].status, POSTURE_STATUS_PASS);
+        assert_string_equal(res[2].summary, "Debian GNU/Linux 12 (bookworm) is supported until 2030-03-31.");
+        posture_results_free(res, n);
+
+        /* no check enabled: an empty round */
+        pp = (PosturePolicy) {};
+        assert_int_equal(posture_run(&pp, &o, &res, &n), 0);
+        assert_int_equal(n, 0);
+        posture_results_free(res, n);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_encrypted),
@@ -266,6 +306,7 @@ int main(void) {
                 cmocka_unit_test(test_swap_and_tpm),
                 cmocka_unit_test(test_unreadable),
                 cmocka_unit_test(test_mountinfo_line),
+                cmocka_unit_test(test_run),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
