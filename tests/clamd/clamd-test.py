@@ -15,9 +15,9 @@ at all -> fail AV-01; a stuck clamd (a socket that accepts and never answers) ->
 the time limit. Every case runs `mamorictl posture check --json` end to end and validates the
 report against the schema.
 
-clamd is waited for without sleeping: inotify on its directory until the socket appears (or a
-pidfd until clamd exits), at most 60 s, asserted; then it must answer PING. The start-up time is
-printed.
+clamd is waited for with inotify on its directory until the socket appears (or a pidfd until
+clamd exits), then by a bounded retry of PING while the socket is bound but not yet listening
+(refused), at most 60 s in all, asserted. The start-up time is printed.
 
 Usage: clamd-test.py MAMORICTL"""
 
@@ -144,12 +144,28 @@ class Clamd:
         try:
             assert self.proc.poll() is None, f'clamd exited with {self.proc.returncode}: {self.output()}'
             assert appeared, f'clamd made no socket in {START_LIMIT} s: {self.output()}'
-            assert clamd_command(self.socket, 'PING', timeout=START_LIMIT) == 'PONG'
+            # bind() makes the file, listen() follows: until then a connection is refused. A
+            # bounded retry, each wait ended early should clamd exit.
+            self.ping_until_listening(start)
         except BaseException:
             self.close()
             raise
         self.start_time = time.monotonic() - start
         print(f'     clamd answered PING after {self.start_time:.2f} s')
+
+    def ping_until_listening(self, start):
+        pidfd = os.pidfd_open(self.proc.pid)
+        try:
+            while True:
+                try:
+                    assert clamd_command(self.socket, 'PING', timeout=START_LIMIT) == 'PONG'
+                    return
+                except ConnectionRefusedError:
+                    assert time.monotonic() - start < START_LIMIT, f'clamd refused for {START_LIMIT} s'
+                    ready, _, _ = select.select([pidfd], [], [], 0.01)
+                    assert not ready, f'clamd exited: {self.output()}'
+        finally:
+            os.close(pidfd)
 
     def output(self):
         self.log.flush()
