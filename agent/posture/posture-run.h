@@ -3,6 +3,7 @@
 
 /* One round: every check the policy enables, probe then verdict, in PostureCheckId order. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -14,6 +15,8 @@ typedef struct PostureRunOptions {
         const char *os_release;         /* NULL: /etc/os-release */
         uint64_t clamd_timeout_usec;    /* 0: CLAMD_TIMEOUT_USEC */
         time_t now;                     /* 0: time(NULL) */
+        bool enforce;                   /* checks with action enforce put things right (the agent
+                                         * sets it; a one-shot `posture check` does not) */
 } PostureRunOptions;
 
 /* Runs the enabled checks of pp. Returns 0 and a malloc'ed array of results (free with
