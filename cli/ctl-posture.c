@@ -174,14 +174,8 @@ static const Verb posture_verbs[] = {
 };
 
 int verb_posture(int argc, char *argv[]) {
-        if (argc < 2 || argv[1][0] == '-') {
-                /* The agent's own results (`mamorictl posture [--json]`) come with the agent's
-                 * posture rounds; until then say so instead of showing nothing. */
-                if (argc >= 2 && (streq(argv[1], "--help") || streq(argv[1], "-h")))
-                        return verb_dispatch(posture_verbs, ELEMENTSOF(posture_verbs), "posture", 1, argv + 1);
-                log_error(_("mamorid does not publish posture results yet; run '%s posture check "
-                            "--policy-dir DIR' to check this terminal now."), program_invocation_short_name);
-                return EXIT_POSTURE_ERROR;
-        }
+        /* `mamorictl posture [--json]`: the running agent's results; `posture check`: a round now */
+        if (argc < 2 || argv[1][0] == '-')
+                return verb_posture_show(argc, argv);
         return verb_dispatch(posture_verbs, ELEMENTSOF(posture_verbs), "posture", argc - 1, argv + 1);
 }

@@ -45,9 +45,11 @@ int verb_policy_fmt(int argc, char *argv[]);
 int verb_policy_test(int argc, char *argv[]);
 int verb_status(int argc, char *argv[]);
 
-/* The running agent's state (state.json's text) over D-Bus. Returns 0, -ESRCH when no agent owns
- * its name on the system bus, or another negative errno (no bus, a timeout). */
-int ctl_bus_get_state(char **ret);
+/* Calls a method of the running agent's D-Bus API that returns one string (GetState,
+ * GetPosture). Returns 0, -ESRCH when no agent answers it on the system bus, -ENODATA when the
+ * agent has no posture results, or another negative errno (no bus, a timeout). */
+int ctl_bus_call_string(const char *method, char **ret);
+int verb_posture_show(int argc, char *argv[]);
 int verb_log(int argc, char *argv[]);
 int verb_quarantine(int argc, char *argv[]);
 int verb_posture(int argc, char *argv[]);

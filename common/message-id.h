@@ -29,3 +29,7 @@
 #define MESSAGE_ID_NET_REVERT_FAILED    "e5050e7009384814a5d58f7fdff5b9b5"
 #define MESSAGE_ID_QUARANTINE_ON        "36d23848c15f483eb6729446185f3e92"
 #define MESSAGE_ID_QUARANTINE_OFF       "205d39e28e264016ae363a70e3ef6cfe"
+
+/* The posture checks (agent/posture) */
+#define MESSAGE_ID_POSTURE_CHANGED      "5c0f6f0a2e1b4b0f9d83a1c4e7b2d915"
+#define MESSAGE_ID_INCIDENT             "c3a9e51d7f2840a6b1e0d4f8a2c67b3e"

@@ -39,6 +39,9 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                 return sd_bus_message_append(reply, "b", info.quarantined);
         if (streq(property, "QuarantineReason"))
                 return sd_bus_message_append(reply, "s", info.quarantine_reason ?: "");
+        if (streq(property, "Compliant"))       /* no report yet is not compliant */
+                return sd_bus_message_append(reply, "b", b->ops.posture_compliant &&
+                                             b->ops.posture_compliant(b->userdata));
         return -EINVAL;
 }
 
@@ -53,6 +56,16 @@ static int method_get_state(sd_bus_message *m, void *userdata, sd_bus_error *ret
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(m, "s", text);
+}
+
+static int method_get_posture(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        AgentBus *b = ASSERT_PTR(userdata);
+        const char *report = b->ops.posture_report ? b->ops.posture_report(b->userdata) : NULL;
+
+        if (!report)
+                return sd_bus_reply_method_errorf(m, "org.mamori.Agent1.Error.NoPosture",
+                                                  "No posture round has finished yet (or the policy has no posture section).");
+        return sd_bus_reply_method_return(m, "s", report);
 }
 
 static int method_get_devices(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
@@ -140,10 +153,13 @@ static const sd_bus_vtable agent_vtable[] = {
         SD_BUS_PROPERTY("AuditOnly", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Quarantined", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("QuarantineReason", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Compliant", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_NAMES("GetState", NULL, , "s", SD_BUS_PARAM(state), method_get_state,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetDevices", NULL, , "a(ssssssss)", SD_BUS_PARAM(devices),
                                  method_get_devices, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetPosture", NULL, , "s", SD_BUS_PARAM(report), method_get_posture,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Reload", NULL, NULL, method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("SetQuarantine", "bs", SD_BUS_PARAM(active) SD_BUS_PARAM(reason), NULL, ,
                                  method_set_quarantine, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -152,6 +168,8 @@ static const sd_bus_vtable agent_vtable[] = {
                                  SD_BUS_PARAM(rule) SD_BUS_PARAM(reason) SD_BUS_PARAM(message), 0),
         SD_BUS_SIGNAL_WITH_NAMES("PolicyChanged", "ss", SD_BUS_PARAM(status) SD_BUS_PARAM(version), 0),
         SD_BUS_SIGNAL_WITH_NAMES("QuarantineChanged", "bs", SD_BUS_PARAM(active) SD_BUS_PARAM(reason), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("PostureChanged", "sss",
+                                 SD_BUS_PARAM(check) SD_BUS_PARAM(status) SD_BUS_PARAM(summary), 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -241,4 +259,14 @@ void agent_bus_quarantine_changed(AgentBus *b, bool active, const char *reason) 
         emit(b, "QuarantineChanged",
              sd_bus_emit_signal(b->bus, AGENT_BUS_PATH, AGENT_BUS_INTERFACE, "QuarantineChanged", "bs",
                                 active, reason ?: ""));
+}
+
+void agent_bus_posture_changed(AgentBus *b, const char *check, const char *status, const char *summary) {
+        if (!b || !b->bus)
+                return;
+        emit(b, "PropertiesChanged",
+             sd_bus_emit_properties_changed(b->bus, AGENT_BUS_PATH, AGENT_BUS_INTERFACE, "Compliant", NULL));
+        emit(b, "PostureChanged",
+             sd_bus_emit_signal(b->bus, AGENT_BUS_PATH, AGENT_BUS_INTERFACE, "PostureChanged", "sss", check ?: "",
+                                status ?: "", summary ?: ""));
 }

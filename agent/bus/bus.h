@@ -45,6 +45,9 @@ typedef struct AgentBusOps {
         /* The actions, once authorized. source names the caller ("dbus:uid=1000"). */
         void (*reload)(void *userdata);
         int (*set_quarantine)(void *userdata, bool on, const char *reason, const char *source);
+        /* The last compliance report (JSON), NULL before the first round. */
+        const char *(*posture_report)(void *userdata);
+        bool (*posture_compliant)(void *userdata);
 } AgentBusOps;
 
 /* Connects to the system bus ($DBUS_SYSTEM_BUS_ADDRESS), publishes the object and takes the
@@ -57,5 +60,7 @@ AgentBus *agent_bus_free(AgentBus *b);
 void agent_bus_device_decided(AgentBus *b, const AuditDevice *ad);
 /* PolicyChanged(status, version) and PropertiesChanged. */
 void agent_bus_policy_changed(AgentBus *b);
+/* PostureChanged(check, status, summary) and PropertiesChanged (Compliant). */
+void agent_bus_posture_changed(AgentBus *b, const char *check, const char *status, const char *summary);
 /* QuarantineChanged(active, reason) and PropertiesChanged. */
 void agent_bus_quarantine_changed(AgentBus *b, bool active, const char *reason);

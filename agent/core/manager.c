@@ -14,6 +14,7 @@
 #include "manager.h"
 #include "media-gate.h"
 #include "net-agent.h"
+#include "posture-agent.h"
 #include "quarantine-file.h"
 #include "udev-util.h"
 #include "usb-sysfs.h"
@@ -153,6 +154,47 @@ static void on_quarantine_changed(void *userdata, bool active, const char *reaso
 
 static bool manager_hide_serials(Manager *m);
 
+/* --- what the posture checks ask of the agent --- */
+
+#define POSTURE_QUARANTINE_SOURCE "trigger:posture"
+
+static void on_posture_changed(void *userdata, const char *check, const char *status, const char *summary) {
+        Manager *m = userdata;
+
+        agent_bus_posture_changed(m->bus, check, status, summary);
+}
+
+static int posture_quarantine(void *userdata, bool on, const char *reason) {
+        Manager *m = userdata;
+
+        return on ? quarantine_state_write(m->state_dir, reason, POSTURE_QUARANTINE_SOURCE) :
+                quarantine_state_remove(m->state_dir);
+}
+
+static bool posture_quarantine_is_ours(void *userdata) {
+        Manager *m = userdata;
+        QuarantineState q = {};
+        bool ours;
+
+        if (quarantine_state_read(m->state_dir, &q) < 0)
+                return false;
+        ours = streq(q.source, POSTURE_QUARANTINE_SOURCE);
+        quarantine_state_done(&q);
+        return ours;
+}
+
+static const char *bus_posture_report(void *userdata) {
+        Manager *m = userdata;
+
+        return posture_agent_report(m->posture);
+}
+
+static bool bus_posture_compliant(void *userdata) {
+        Manager *m = userdata;
+
+        return posture_agent_compliant(m->posture);
+}
+
 /* --- what the D-Bus API asks of the agent --- */
 
 static void bus_info(void *userdata, AgentBusInfo *ret, char **ret_free) {
@@ -217,6 +259,13 @@ int manager_new(const AgentSettings *s, Manager **ret) {
                 .hide_serials = bus_hide_serials,
                 .reload = bus_reload,
                 .set_quarantine = bus_set_quarantine,
+                .posture_report = bus_posture_report,
+                .posture_compliant = bus_posture_compliant,
+        };
+        static const PostureAgentOps posture_ops = {
+                .changed = on_posture_changed,
+                .quarantine = posture_quarantine,
+                .quarantine_is_ours = posture_quarantine_is_ours,
         };
         static const MediaGateOps media_ops = {
                 .find_device = media_find_device,
@@ -273,6 +322,9 @@ int manager_new(const AgentSettings *s, Manager **ret) {
                 net_agent_set_quarantine_observer(m->net, on_quarantine_changed, m);
                 r = agent_bus_new(m->event, &bus_ops, m, &m->bus);
         }
+        if (r >= 0)
+                r = posture_agent_new(m->event, m->audit, m->state_dir, m->runtime_dir, &posture_ops, m,
+                                      &m->posture);
         if (r < 0) {
                 log_oom();
                 goto fail;
@@ -303,6 +355,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->sigint_source);
         sd_event_source_disable_unref(m->sighup_source);
         agent_bus_free(m->bus);        /* first: nothing calls into the parts below any more */
+        posture_agent_free(m->posture);
         media_gate_free(m->media);
         usb_authorizer_free(m->usb);
         udev_monitor_unref(m->monitor);
@@ -376,6 +429,7 @@ static void manager_policy_changed(Manager *m, Policy *old) {
         audit_set_hide_serials(m->audit, manager_hide_serials(m));
         usb_authorizer_set_policy(m->usb, p);
         net_agent_set_policy(m->net, p);
+        posture_agent_set_policy(m->posture, p);
         policy_free(old);
 }
 

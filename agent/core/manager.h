@@ -40,6 +40,7 @@ typedef struct Manager {
         Audit *audit;
         struct NetAgent *net;
         struct AgentBus *bus;
+        struct PostureAgent *posture;
         char *last_status;              /* last STATUS= sent to the service manager */
 } Manager;
 

@@ -339,8 +339,15 @@ static int section_checks(const PolicyNode *k, const PolicyNode *v, void *userda
         return 0;
 }
 
+static int section_release_quarantine(const PolicyNode *k, const PolicyNode *v, void *userdata,
+                                      PolicyError *reterr) {
+        PosturePolicy *pp = userdata;
+        return policy_node_get_bool(v, "release-quarantine", &pp->release_quarantine, reterr);
+}
+
 static const PolicyKeyTable section_table[] = {
         { "interval", section_interval },
+        { "release-quarantine", section_release_quarantine },
         { "checks",   section_checks, .required = true },
 };
 

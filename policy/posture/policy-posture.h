@@ -61,6 +61,9 @@ typedef struct PostureCheckPolicy {
 
 typedef struct PosturePolicy {
         uint64_t interval_usec;         /* the scheduled round (default 6h) */
+        bool release_quarantine;        /* a quarantine a failing check raised ends once every
+                                         * quarantine check passes again (default false: the
+                                         * security office ends it) */
         PostureCheckPolicy checks[_POSTURE_CHECK_MAX];
 
         uint64_t max_offset_usec;       /* time-sync */

@@ -159,11 +159,32 @@ def case_no_section():
 
 def case_usage():
     import subprocess  # pylint: disable=import-outside-toplevel
-    for args in (['posture'], ['posture', '--json'], ['posture', 'check', '--bogus'],
+    for args in (['posture', '--bogus'], ['posture', 'extra'], ['posture', 'check', '--bogus'],
                  ['posture', 'check', 'extra'], ['posture', 'nonsense']):
         p = subprocess.run([MAMORICTL, *args], capture_output=True, text=True, check=False)
         assert p.returncode == 2, f'{args}: exit status {p.returncode}'
         assert p.stderr, args
+    # the running agent's results: none here (no agent, an empty runtime directory): exit 3
+    empty = tempfile.mkdtemp(prefix='mamori-runtime-')
+    try:
+        for args in (['posture'], ['posture', '--json'], ['posture', '--runtime-dir', empty]):
+            p = subprocess.run([MAMORICTL, *args], capture_output=True, text=True, check=False,
+                               env=dict(os.environ, MAMORI_RUNTIME_DIR=empty))
+            assert p.returncode == 3, f'{args}: exit status {p.returncode}'
+            assert 'no posture results' in p.stderr, (args, p.stderr)
+        # the agent's file, read when asked to (or when no agent answers on the bus)
+        d = pu.policy_dir(pu.RULES + 'posture:\n  checks:\n    disk-encryption: {}\n')
+        rc, out, _, _ = pu.run_check(MAMORICTL, d, '--json')
+        shutil.rmtree(d)
+        with open(os.path.join(empty, 'posture.json'), 'w', encoding='utf-8') as f:
+            f.write(out)
+        p = subprocess.run([MAMORICTL, 'posture', '--runtime-dir', empty], capture_output=True, text=True,
+                           check=False)
+        assert p.returncode == rc, (p.returncode, rc, p.stderr)
+        assert 'disk-encryption' in p.stdout, p.stdout
+        os.unlink(os.path.join(empty, 'posture.json'))
+    finally:
+        os.rmdir(empty)
     rc, _, err, _ = pu.run_check(MAMORICTL, '/nonexistent-policy-dir')
     assert rc == 2 and 'nonexistent-policy-dir' in err, (rc, err)
 
