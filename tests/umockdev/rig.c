@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <json-c/json.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -466,6 +467,13 @@ int rig_start(Rig *r) {
                 }
                 setenv("NOTIFY_SOCKET", r->notify_path, 1);
                 unsetenv("JOURNAL_STREAM");
+                /* A network of its own: a network section or a quarantine (a posture check of a
+                 * city profile raises one) must never touch this machine's network. Without the
+                 * privilege for it the agent has no CAP_NET_ADMIN either, and changes nothing. */
+                if (geteuid() == 0 && unshare(CLONE_NEWNET) < 0) {
+                        fprintf(stderr, "unshare(CLONE_NEWNET): %m\n");
+                        _exit(127);
+                }
                 execl(mamorid, mamorid, "--config", r->conf_path, "--policy-dir", r->policy_dir,
                       "--state-dir", r->state_dir, "--runtime-dir", r->runtime_dir, (char *) NULL);
                 _exit(127);
