@@ -8,6 +8,7 @@
 #include "macro.h"
 #include "policy.h"
 #include "policy-net.h"
+#include "policy-posture.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(Policy *, policy_free);
 
@@ -33,6 +34,24 @@ static void lint_print_network(FILE *out, const NetPolicy *np) {
                         strcat(list, items[i].name);
                 }
         fprintf(out, _("network guard: %s (%s)\n"), net_action_to_string(np->action), list);
+}
+
+/* "posture checks: time-sync, antivirus (every 6h)". */
+static void lint_print_posture(FILE *out, const PosturePolicy *pp) {
+        char list[256] = "", every[32];
+
+        if (!pp) {
+                fputs(_("no posture section: no posture checks run\n"), out);
+                return;
+        }
+        for (int i = 0; i < _POSTURE_CHECK_MAX; i++)
+                if (pp->checks[i].enabled) {
+                        if (list[0])
+                                strncat(list, ", ", sizeof list - strlen(list) - 1);
+                        strncat(list, posture_check_id_to_string((PostureCheckId) i), sizeof list - strlen(list) - 1);
+                }
+        fprintf(out, _("posture checks: %s (every %s)\n"), list,
+                posture_duration_format(pp->interval_usec, every, sizeof every));
 }
 
 int policy_lint_dir(const char *dir, FILE *out, FILE *err) {
@@ -62,6 +81,7 @@ int policy_lint_dir(const char *dir, FILE *out, FILE *err) {
         fprintf(out, _("%zu rules, %zu registered media, version %s\n"), policy_get_n_rules(p),
                 policy_get_n_media(p), version);
         lint_print_network(out, policy_get_network(p));
+        lint_print_posture(out, policy_get_posture(p));
         if (policy_get_audit_only(p))
                 fputs(_("audit-only: nothing is blocked or undone, everything is recorded\n"), out);
         return 0;

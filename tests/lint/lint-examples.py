@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Every example policy directory must pass `mamorictl policy lint`, and every rule in it must
-name the requirements and the clause it implements, as must every item of its network section
-(the examples are the cities' reference)."""
+name the requirements and the clause it implements, as must every item of its network section and
+every check of its posture section (the examples are the cities' reference)."""
 import os
 import re
 import subprocess
@@ -42,6 +42,21 @@ for d in dirs:
         if isinstance(v, dict) and (not v.get("requirements") or not v.get("clause")):
             print(f"{d}: network item {item} lacks requirements: or clause:")
             failed += 1
+    # ... and a posture section whose every check cites its requirements and clause
+    checks = {}
+    for name in sorted(os.listdir(path)):
+        if name.endswith(".yaml"):
+            doc = yaml.safe_load(open(os.path.join(path, name), encoding="utf-8")) or {}
+            checks.update((doc.get("posture") or {}).get("checks") or {})
+    if not checks:
+        print(f"{d}: no posture checks")
+        failed += 1
+    for check, v in checks.items():
+        if not isinstance(v, dict) or not v.get("requirements") or not v.get("clause"):
+            print(f"{d}: posture check {check} lacks requirements: or clause:")
+            failed += 1
+    items = [k for k, v in net.items() if isinstance(v, dict)]
+    print(f"{d}: network items {', '.join(items) or '-'}; posture checks {', '.join(checks) or '-'}")
 
     p = subprocess.run([ctl, "policy", "lint", path], capture_output=True, text=True)
     out = (p.stdout + p.stderr).strip()

@@ -100,7 +100,8 @@ class CtlTest(unittest.TestCase):
         p = ctl('policy', 'lint', os.path.join(self.tmp, 'p'))
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertRegex(p.stdout, r'^1 rules, 1 registered media, version 3@[0-9a-f]{12}\n'
-                                   r'no network section: the network guard is off\n$')
+                                   r'no network section: the network guard is off\n'
+                                   r'no posture section: no posture checks run\n$')
 
     def test_lint_network_and_audit_only(self):
         # what IT sees of a profile: which network items it guards, and the rollout switch
@@ -109,11 +110,13 @@ class CtlTest(unittest.TestCase):
                    '  dns:\n    allow: ["192.0.2.53"]\n')
         p = ctl('policy', 'lint', os.path.join(self.tmp, 'p'))
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertTrue(p.stdout.endswith('\nnetwork guard: revert (interfaces, dns)\n'), p.stdout)
+        self.assertTrue(p.stdout.endswith('\nnetwork guard: revert (interfaces, dns)\n'
+                                          'no posture section: no posture checks run\n'), p.stdout)
         self.write('p/10-a.yaml', GOOD.replace('version: "3"\n', 'version: "3"\n  audit-only: true\n'))
         p = ctl('policy', 'lint', os.path.join(self.tmp, 'p'))
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertTrue(p.stdout.endswith('\nnetwork guard: report (interfaces, dns)\n'
+                                          'no posture section: no posture checks run\n'
                                           'audit-only: nothing is blocked or undone, everything is recorded\n'),
                         p.stdout)
 
