@@ -141,7 +141,7 @@ start_guard() {
                 MAMORI_RESOLVER_RUNTIME="$T/run/resolv.conf" MAMORI_HOSTS="$T/etc/hosts" \
                 MAMORI_NET_CONFIG_DIRS="$T/nm/:$T/absent/:$T/etc/interfaces" \
                 ${MAMORID_PRELOAD:+LD_PRELOAD="$MAMORID_PRELOAD"} \
-                "$MAMORID" --policy-dir "$T/policy" --state-dir "$T/state" --runtime-dir "$T/runtime" \
+                "$MAMORID" --policy-dir "${POLICY_DIR:-$T/policy}" --state-dir "$T/state" --runtime-dir "$T/runtime" \
                 > "$T/log" 2>&1 &
         DRV_PID=$!
         umask "$mask"
@@ -445,13 +445,21 @@ profile|profile-audit-only)
         python3 -c 'import yaml' 2>/dev/null || skip "python3-yaml is not installed"
         setup_net
         install -m 0644 "$PROFILE"/*.yaml "$T/policy/"
+        # the shipped directory itself where the agent trusts it (a root-owned checkout), else
+        # the copy, saying why (the agent refuses a directory others may write: StrictModes)
+        if [ "$CASE" = profile ] && why=$("$MAMORID" --check-policy "$PROFILE" 2>&1); then
+                POLICY_DIR=$PROFILE
+                echo "policy: $PROFILE itself"
+        elif [ "$CASE" = profile ]; then
+                echo "policy: a copy of $PROFILE ($why)"
+        fi
         if [ "$CASE" = profile-audit-only ]; then
                 sed -i 's/^  audit-only: false$/  audit-only: true/' "$T/policy/10-base.yaml"
                 grep -q '^  audit-only: true$' "$T/policy/10-base.yaml" || fail "the profile has no audit-only switch"
         fi
         # what the profile says, read with PyYAML: the interfaces item's clause and requirements,
         # and a host inside its first address prefix
-        read -r clause reqs inside < <(python3 - "$T/policy" <<'PY'
+        read -r clause reqs inside < <(python3 - "${POLICY_DIR:-$T/policy}" <<'PY'
 import glob, ipaddress, sys, yaml
 net = {}
 for f in sorted(glob.glob(sys.argv[1] + "/*.yaml")):
