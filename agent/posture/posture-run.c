@@ -51,10 +51,16 @@ static int run_one(PostureCheckId id, const PosturePolicy *pp, const PostureRunO
                 return k;
         }
         case POSTURE_CHECK_SCREEN_LOCK: {
+                bool enforce = o->enforce && pp->checks[id].action == POSTURE_ACTION_ENFORCE;
                 ScreenLockState s;
+                int k;
 
-                screen_lock_probe(o->root, &s);
-                return screen_lock_verdict(&s, pp->idle_max_usec, r);
+                k = screen_lock_probe(o->root, enforce, pp->idle_max_usec, (uint64_t) now * USEC_PER_SEC, &s);
+                if (k < 0)
+                        return k;
+                k = screen_lock_verdict(&s, pp->idle_max_usec, r);
+                screen_lock_state_done(&s);
+                return k;
         }
         case _POSTURE_CHECK_MAX:
         case _POSTURE_CHECK_INVALID:
