@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libposture's pure parts: the verdicts of time-sync (LOG-07), antivirus (AV-01, AV-02),
- * os-release (PAT-02) and screen-lock (LCK-01), the clamd VERSION parser, the os-release parser
- * and the compliance report writer (read back with json-c). */
+ * os-release (PAT-02) (screen-lock's: test-posture-lock.c), the clamd VERSION parser, the
+ * os-release parser and the compliance report writer (read back with json-c). */
 
 #include <errno.h>
 #include <setjmp.h>
@@ -18,7 +18,6 @@
 
 #include "check-antivirus.h"
 #include "check-os-release.h"
-#include "check-screen-lock.h"
 #include "check-time-sync.h"
 #include "clamd-version.h"
 #include "posture.h"
@@ -208,29 +207,6 @@ static void test_os_release(void **state) {
         assert_null(o.id);
 }
 
-static PostureStatus screen_lock(const ScreenLockState *s) {
-        PostureResult r = {};
-        PostureStatus st;
-
-        assert_int_equal(screen_lock_verdict(s, 600 * USEC_PER_SEC, &r), 0);
-        assert_string_equal(evidence_string(&r, "idle_max"), "10m");
-        st = r.status;
-        posture_result_done(&r);
-        return st;
-}
-
-static void test_screen_lock(void **state) {
-        ScreenLockState s = { .n_sessions = 2 };
-
-        assert_int_equal(screen_lock(&s), POSTURE_STATUS_NOT_APPLICABLE);       /* tty and ssh only */
-        s.n_graphical = 1;
-        assert_int_equal(screen_lock(&s), POSTURE_STATUS_UNKNOWN);              /* settings not read yet */
-        s = (ScreenLockState) { .logind_error = -ENOENT };
-        assert_int_equal(screen_lock(&s), POSTURE_STATUS_NOT_APPLICABLE);       /* no logind, no display */
-        s.n_display_sockets = 1;
-        assert_int_equal(screen_lock(&s), POSTURE_STATUS_UNKNOWN);              /* a display without logind */
-}
-
 static json_object *field(json_object *o, const char *key) {
         json_object *v = NULL;
 
@@ -317,7 +293,6 @@ int main(void) {
                 cmocka_unit_test(test_clamd_version),
                 cmocka_unit_test(test_antivirus),
                 cmocka_unit_test(test_os_release),
-                cmocka_unit_test(test_screen_lock),
                 cmocka_unit_test(test_report),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
