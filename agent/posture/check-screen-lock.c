@@ -453,9 +453,30 @@ static int kde_evidence(PostureEvidence *e, const ScreenLockKde *kd) {
         return k;
 }
 
+static const char *const desktop_settings[] = {
+        [SCREEN_LOCK_DESKTOP_OTHER] = "unknown",
+        [SCREEN_LOCK_DESKTOP_GNOME] = "gnome",
+        [SCREEN_LOCK_DESKTOP_KDE] = "kde",
+};
+
+static bool desktop_expected(char *const *desktops, ScreenLockDesktop d) {
+        if (!desktops)
+                return true;
+        for (char *const *p = desktops; *p; p++)
+                if (streq(*p, desktop_settings[d]))
+                        return true;
+        return false;
+}
+
 static PostureStatus session_status(const ScreenLockState *st, const ScreenLockSession *s, uint64_t idle_max_usec,
                                     const char **ret_why) {
-        switch (screen_lock_desktop_from_name(s->desktop)) {
+        ScreenLockDesktop d = screen_lock_desktop_from_name(s->desktop);
+
+        if (!desktop_expected(st->desktops, d)) {
+                *ret_why = "the policy's desktops do not include this desktop";
+                return POSTURE_STATUS_FAIL;
+        }
+        switch (d) {
         case SCREEN_LOCK_DESKTOP_GNOME:
                 return screen_lock_gnome_ok(&st->gnome, idle_max_usec, ret_why) ? POSTURE_STATUS_PASS
                                                                                : POSTURE_STATUS_FAIL;
@@ -468,12 +489,6 @@ static PostureStatus session_status(const ScreenLockState *st, const ScreenLockS
         *ret_why = "the settings of this desktop are not known to mamori";
         return POSTURE_STATUS_UNKNOWN;
 }
-
-static const char *const desktop_settings[] = {
-        [SCREEN_LOCK_DESKTOP_OTHER] = "unknown",
-        [SCREEN_LOCK_DESKTOP_GNOME] = "gnome",
-        [SCREEN_LOCK_DESKTOP_KDE] = "kde",
-};
 
 static int session_evidence(PostureEvidence *e, const ScreenLockSession *s, PostureStatus status, const char *why) {
         PostureEvidence *o;

@@ -73,6 +73,7 @@ typedef struct ScreenLockState {
         ScreenLockGnome gnome;
         ScreenLockKde kde;
         bool enforce;                   /* the round was asked to lock idle sessions */
+        char *const *desktops;          /* the policy's desktops ("gnome", "kde"; not owned); NULL: any */
 } ScreenLockState;
 
 /* Asks logind on the system bus (ListSessions, then each session's properties; every call at most
@@ -100,6 +101,7 @@ bool screen_lock_kde_ok(const ScreenLockKde *k, uint64_t idle_max_usec, const ch
 
 /* The verdict: not-applicable without an active graphical session (and, when logind does not
  * answer, without display sockets); pass when every checked session's desktop passes; fail when
- * one fails; unknown otherwise (another desktop; logind down but a display). Evidence per session.
+ * one fails or runs a desktop that s->desktops does not name; unknown otherwise (another desktop
+ * when s->desktops is NULL; logind down but a display). Evidence per session.
  * Returns 0 or -ENOMEM. */
 int screen_lock_verdict(const ScreenLockState *s, uint64_t idle_max_usec, PostureResult *r);

@@ -58,6 +58,7 @@ static int run_one(PostureCheckId id, const PosturePolicy *pp, const PostureRunO
                 k = screen_lock_probe(o->root, enforce, pp->idle_max_usec, (uint64_t) now * USEC_PER_SEC, &s);
                 if (k < 0)
                         return k;
+                s.desktops = pp->desktops;
                 k = screen_lock_verdict(&s, pp->idle_max_usec, r);
                 screen_lock_state_done(&s);
                 return k;

@@ -234,6 +234,27 @@ CHECK_HANDLER(lock_idle_max) {
         return parse_duration(v, "idle-max", &cp->pp->idle_max_usec, reterr);
 }
 
+CHECK_HANDLER(lock_desktops) {
+        static const char *const known[] = { "gnome", "kde" };
+        CheckParse *cp = userdata;
+        int r;
+
+        r = parse_string_list(v, "desktops", false, false, &cp->pp->desktops, reterr);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; cp->pp->desktops[i]; i++) {
+                const PolicyNode *item = v->type == POLICY_NODE_SEQUENCE ? v->items[i] : v;
+                bool ok = false;
+
+                for (size_t j = 0; j < ELEMENTSOF(known); j++)
+                        ok = ok || streq(cp->pp->desktops[i], known[j]);
+                if (!ok)
+                        return policy_node_error(reterr, item, "unknown desktop '%s' in 'desktops' (gnome, kde)",
+                                                 cp->pp->desktops[i]);
+        }
+        return 0;
+}
+
 #define COMMON_KEYS                                     \
         { "action",       check_action },               \
         { "requirements", check_requirements },         \
@@ -265,6 +286,7 @@ static const PolicyKeyTable os_release_table[] = {
 static const PolicyKeyTable screen_lock_table[] = {
         COMMON_KEYS,
         { "idle-max", lock_idle_max, .required = true },
+        { "desktops", lock_desktops },
 };
 
 static const struct {
@@ -359,6 +381,7 @@ PosturePolicy *posture_policy_free(PosturePolicy *pp) {
                 free(pp->checks[i].clause);
         }
         policy_strv_free(pp->paths);
+        policy_strv_free(pp->desktops);
         free(pp->socket);
         free(pp);
         return NULL;

@@ -78,6 +78,7 @@ typedef struct PosturePolicy {
         int eol_year, eol_month, eol_day;       /* os-release: end-of-life (required) */
 
         uint64_t idle_max_usec;         /* screen-lock: idle-max (required) */
+        char **desktops;                /* screen-lock: NULL-terminated, "gnome", "kde"; NULL: any */
 } PosturePolicy;
 
 /* Frees a PosturePolicy and everything it owns. Accepts NULL; returns NULL. */

@@ -38,10 +38,11 @@ if not shutil.which('dconf'):
     sys.exit(77)
 
 
-def policy(action='enforce', idle_max='10m'):
+def policy(action='enforce', idle_max='10m', desktops=None):
+    extra = f', desktops: [{desktops}]' if desktops else ''
     return pu.RULES + f'''posture:
   checks:
-    screen-lock: {{ idle-max: {idle_max}, action: {action} }}
+    screen-lock: {{ idle-max: {idle_max}, action: {action}{extra} }}
 '''
 
 
@@ -221,6 +222,26 @@ def case_other_desktop(bus, d):
         root.remove()
 
 
+def case_policy_desktops(bus, _d):
+    """desktops: [gnome]: a KDE session fails even with an immutable lock."""
+    bus.add_session('p1', desktop='gnome')
+    bus.add_session('p2', desktop='plasma')
+    root = Root(kde=kde_example())
+    d = pu.policy_dir(policy(desktops='gnome'))
+    try:
+        lock, ev = round_(d, root)
+        assert lock['status'] == 'fail', lock
+        assert ev['checked_sessions']['p1']['status'] == 'pass', ev
+        assert 'desktops' in ev['checked_sessions']['p2']['reason'], ev
+        d2 = pu.policy_dir(policy(desktops='gnome, kde'))
+        lock, ev = round_(d2, root)
+        shutil.rmtree(d2)
+        assert lock['status'] == 'pass', lock
+    finally:
+        root.remove()
+        shutil.rmtree(d)
+
+
 def case_not_active(bus, d):
     bus.add_session('t1', session_type='tty', desktop='')
     root = Root()
@@ -281,7 +302,8 @@ def main():
     try:
         for name, fn in (('gnome-dconf-locked', case_gnome_locked), ('gnome-dconf-unlocked', case_gnome_unlocked),
                          ('gnome-no-profile', case_gnome_no_profile), ('kde-immutable-or-not', case_kde),
-                         ('other-desktop', case_other_desktop), ('tty-not-applicable', case_not_active),
+                         ('other-desktop', case_other_desktop), ('policy-desktops', case_policy_desktops),
+                         ('tty-not-applicable', case_not_active),
                          ('enforce-lock', case_enforce), ('cli-this-machine', case_cli_this_machine)):
             cases.run(name, fn, bus, d)
             bus.clear()

@@ -209,6 +209,20 @@ static void test_verdict(void **state) {
         s.gnome.idle_delay.locked = false;
         assert_int_equal(verdict(&s, &r), POSTURE_STATUS_FAIL);
         posture_result_done(&r);
+
+        /* the policy expects GNOME only: the other desktop fails, GNOME passes */
+        static char *const gnome_only[] = { (char *) "gnome", NULL };
+        s.gnome = gnome_good();
+        s.desktops = gnome_only;
+        assert_int_equal(verdict(&s, &r), POSTURE_STATUS_FAIL);
+        c = object(object(&r.evidence, "checked_sessions"), "c2");
+        assert_non_null(strstr(posture_evidence_get(c, "reason")->string, "desktops"));
+        c = object(object(&r.evidence, "checked_sessions"), "c1");
+        assert_string_equal(posture_evidence_get(c, "status")->string, "pass");
+        posture_result_done(&r);
+        s.n_checked = 1;
+        assert_int_equal(verdict(&s, &r), POSTURE_STATUS_PASS);
+        posture_result_done(&r);
 }
 
 int main(void) {

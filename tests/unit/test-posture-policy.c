@@ -116,7 +116,8 @@ static void test_every_key(void **state) {
                          "    disk-encryption: { paths: [/, /home], swap: false, tpm: true, requirements: [] }\n"
                          "    antivirus: { action: quarantine, socket: /run/x.ctl, max-definition-age: 36h }\n"
                          "    os-release: { end-of-life: 2028-06-30 }\n"
-                         "    screen-lock: { action: enforce, idle-max: 10m, clause: 「離席時」 }\n", &e);
+                         "    screen-lock: { action: enforce, idle-max: 10m, clause: 「離席時」, desktops: [gnome, kde] }\n",
+                         &e);
         const PosturePolicy *pp;
 
         assert_non_null(p);
@@ -137,6 +138,9 @@ static void test_every_key(void **state) {
         assert_int_equal(pp->checks[POSTURE_CHECK_SCREEN_LOCK].action, POSTURE_ACTION_ENFORCE);
         assert_int_equal(pp->idle_max_usec, 600 * USEC_PER_SEC);
         assert_string_equal(pp->checks[POSTURE_CHECK_SCREEN_LOCK].clause, "「離席時」");
+        assert_string_equal(pp->desktops[0], "gnome");
+        assert_string_equal(pp->desktops[1], "kde");
+        assert_null(pp->desktops[2]);
         policy_free(p);
 }
 
@@ -153,6 +157,13 @@ static void test_scalar_lists(void **state) {
         assert_null(pp->checks[POSTURE_CHECK_TIME_SYNC].requirements[1]);
         assert_string_equal(pp->paths[0], "/home");
         assert_null(pp->paths[1]);
+        assert_null(pp->desktops);              /* screen-lock not named: any desktop */
+        policy_free(p);
+        p = load(RULES "posture:\n  checks:\n    screen-lock: { idle-max: 5m, desktops: gnome }\n", &e);
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_string_equal(pp->desktops[0], "gnome");
+        assert_null(pp->desktops[1]);
         policy_free(p);
 }
 
@@ -198,6 +209,10 @@ static void test_errors(void **state) {
                      "check 'time-sync' cannot enforce: use 'report' or 'quarantine'", 4, 26);
         expect_error(RULES "posture:\n  checks:\n    screen-lock: { action: enforce }\n",
                      "missing required key 'idle-max'", 4, 18);
+        expect_error(RULES "posture:\n  checks:\n    screen-lock: { idle-max: 5m, desktops: [gnome, xfce] }\n",
+                     "unknown desktop 'xfce' in 'desktops' (gnome, kde)", 4, 52);
+        expect_error(RULES "posture:\n  checks:\n    screen-lock: { idle-max: 5m, desktops: [] }\n",
+                     "'desktops' must not be an empty list", 4, 44);
         expect_error(RULES "posture:\n  checks:\n    time-sync: { max-offset: [1s] }\n",
                      "'max-offset' must be a string", 4, 30);
         expect_error(RULES "posture:\n  checks:\n    time-sync: { requirements: { a: b } }\n",
