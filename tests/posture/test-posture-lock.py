@@ -5,7 +5,8 @@ system bus (DBUS_SYSTEM_BUS_ADDRESS), the shipped dconf files compiled by a real
 into a fixture root (with and without their locks), the KDE example with and without [$i], and
 enforce: an idle, unlocked session past idle-max gets Session.Lock() (dbusmock's call log); a
 locked one, one idle for less than idle-max, and any session when the round does not enforce
-are left alone. Rounds run through posture-round (the agent's options: root, enforce).
+are left alone; a logind that does not answer costs the round the 2 s limit, no more. Rounds run
+through posture-round (the agent's options: root, enforce).
 
 Usage: test-posture-lock.py POSTURE_ROUND MAMORICTL"""
 
@@ -135,6 +136,7 @@ def round_(d, root, *extra):
                        timeout=30, check=False)
     TIMES.append(time.monotonic() - start)
     assert p.returncode == 0, f'posture-round: {p.returncode}, stderr {p.stderr!r}'
+    assert not p.stderr, f'posture-round wrote to stderr: {p.stderr!r}'     # e.g. the dconf library's warnings
     lock = pu.check_of(pu.validate(p.stdout), 'screen-lock')
     return lock, lock['evidence']
 
@@ -285,6 +287,23 @@ def case_enforce(bus, d):
         root.remove()
 
 
+def case_logind_stuck(bus, d):
+    """A logind that does not answer: the round gives up after the 2 s limit of the call."""
+    bus.add_session('s1', desktop='gnome')
+    bus.mock.AddMethod('org.freedesktop.login1.Manager', 'ListSessions', '', 'a(susso)',
+                       'import time; time.sleep(4); ret = []')
+    root = Root()
+    try:
+        lock, ev = round_(d, root)
+        took = TIMES[-1]
+        print(f'     stuck logind: round took {took:.2f}s')
+        assert ev['logind'] is False and ev['logind_error'] == 'Connection timed out', ev
+        assert lock['status'] == 'not-applicable', lock     # no display socket in the fixture root
+        assert 1.9 < took < 3.5, took
+    finally:
+        root.remove()
+
+
 def case_cli_this_machine(_bus, d):
     """mamorictl on this machine's own system bus (the private one unset): no graphical session."""
     env = {k: v for k, v in os.environ.items() if k != 'DBUS_SYSTEM_BUS_ADDRESS'}
@@ -304,7 +323,8 @@ def main():
                          ('gnome-no-profile', case_gnome_no_profile), ('kde-immutable-or-not', case_kde),
                          ('other-desktop', case_other_desktop), ('policy-desktops', case_policy_desktops),
                          ('tty-not-applicable', case_not_active),
-                         ('enforce-lock', case_enforce), ('cli-this-machine', case_cli_this_machine)):
+                         ('enforce-lock', case_enforce), ('cli-this-machine', case_cli_this_machine),
+                         ('logind-stuck', case_logind_stuck)):       # last: the mock sleeps
             cases.run(name, fn, bus, d)
             bus.clear()
     finally:
