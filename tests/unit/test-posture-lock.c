@@ -105,6 +105,10 @@ static void test_gnome_ok(void **state) {
         assert_false(screen_lock_gnome_ok(&g, MIN10, &why));
 }
 
+static int parse_kde(const char *text, ScreenLockKde *k) {
+        return screen_lock_parse_kde(text, strlen(text), k);
+}
+
 static void test_kde_ok(void **state) {
         static const char good[] = "[Daemon][$i]\nAutolock=true\nTimeout=10\nLockOnResume=true\n";
         ScreenLockKde k;
@@ -116,12 +120,12 @@ static void test_kde_ok(void **state) {
         assert_false(screen_lock_kde_ok(&k, 9 * 60 * USEC_PER_SEC, &why));     /* 10 min > 9 min */
         k.autolock.value = 0;
         assert_false(screen_lock_kde_ok(&k, MIN10, &why));
-        assert_int_equal(screen_lock_parse_kde("[Daemon]\nAutolock=true\nTimeout=5\n", 35, &k), 0);
+        assert_int_equal(parse_kde("[Daemon]\nAutolock=true\nTimeout=5\n", &k), 0);
         assert_false(screen_lock_kde_ok(&k, MIN10, &why));
         assert_non_null(strstr(why, "immutable"));
-        assert_int_equal(screen_lock_parse_kde("[Daemon][$i]\nAutolock=true\nTimeout=0\n", 37, &k), 0);
+        assert_int_equal(parse_kde("[Daemon][$i]\nAutolock=true\nTimeout=0\n", &k), 0);
         assert_false(screen_lock_kde_ok(&k, MIN10, &why));
-        assert_int_equal(screen_lock_parse_kde("[Daemon][$i]\nAutolock=true\nTimeout=x5\n", 38, &k), 0);
+        assert_int_equal(parse_kde("[Daemon][$i]\nAutolock=true\nTimeout=x5\n", &k), 0);
         assert_false(k.timeout.found);
         assert_false(screen_lock_kde_ok(&k, MIN10, &why));
         k = (ScreenLockKde) { .error = -ENOENT };
