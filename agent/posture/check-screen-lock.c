@@ -539,6 +539,9 @@ int screen_lock_verdict(const ScreenLockState *s, uint64_t idle_max_usec, Postur
         }
         k = k ?: posture_evidence_add_int(e, "display_sockets", (int64_t) s->n_display_sockets);
         k = k ?: posture_evidence_add_string(e, "idle_max", posture_duration_format(idle_max_usec, idle, sizeof idle));
+        k = k ?: posture_evidence_add_string(e, "settings",
+                                             s->gnome_read && s->kde_read ? "gnome, kde"
+                                             : s->gnome_read ? "gnome" : s->kde_read ? "kde" : "none");
         if (s->gnome_read)
                 k = k ?: gnome_evidence(e, &s->gnome);
         if (s->kde_read)

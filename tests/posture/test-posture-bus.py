@@ -92,6 +92,7 @@ def case_graphical(bus, d):
     assert ev['active_graphical_sessions'] == 1, ev
     # the template's sessions name no desktop: mamori cannot know its settings
     assert ev['checked_sessions']['c2']['settings'] == 'unknown', ev
+    assert ev['settings'] == 'none', ev
 
 
 def main():

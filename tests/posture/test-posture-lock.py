@@ -148,6 +148,7 @@ def case_gnome_locked(bus, d):
         lock, ev = round_(d, root)
         assert lock['status'] == 'pass', lock
         g = ev['gnome']
+        assert ev['settings'] == 'gnome', ev
         assert g['dconf_profile'] == 'user-db:user, system-db:mamori', g
         assert g['idle_delay'] == 300 and g['idle_delay_locked'] is True, g
         assert g['lock_enabled'] is True and g['lock_enabled_locked'] is True, g
@@ -201,7 +202,7 @@ def case_kde(bus, d):
             assert k['autolock'] is True and k['timeout_minutes'] == 5, k
             assert k['autolock_immutable'] is immutable and k['timeout_immutable'] is immutable, k
             assert k['lock_on_resume'] is True, k
-            assert 'gnome' not in ev, ev
+            assert 'gnome' not in ev and ev['settings'] == 'kde', ev
         finally:
             root.remove()
     root = Root()                       # no /etc/xdg/kscreenlockerrc
