@@ -153,6 +153,7 @@ typedef struct CheckParse {
         PosturePolicy *pp;
         PostureCheckId id;
         const PolicyNode *action_node;
+        bool on_access_given;           /* antivirus: on-access-prevention was given */
 } CheckParse;
 
 #define CHECK_HANDLER(name) \
@@ -223,6 +224,69 @@ CHECK_HANDLER(av_max_age) {
         return parse_duration(v, "max-definition-age", &cp->pp->max_definition_age_usec, reterr);
 }
 
+CHECK_HANDLER(av_full_scan_interval) {
+        CheckParse *cp = userdata;
+        return parse_duration(v, "full-scan-interval", &cp->pp->full_scan_interval_usec, reterr);
+}
+
+CHECK_HANDLER(av_scan_paths) {
+        CheckParse *cp = userdata;
+        return parse_string_list(v, "scan-paths", false, true, &cp->pp->scan_paths, reterr);
+}
+
+CHECK_HANDLER(av_scan_timeout) {
+        CheckParse *cp = userdata;
+        return parse_duration(v, "scan-timeout", &cp->pp->scan_timeout_usec, reterr);
+}
+
+CHECK_HANDLER(av_clamd_conf) {
+        CheckParse *cp = userdata;
+        const char *s;
+        int r;
+
+        r = policy_node_get_string(v, "clamd-conf", &s, reterr);
+        if (r < 0)
+                return r;
+        if (s[0] != '/')
+                return policy_node_error(reterr, v, "'clamd-conf' must be an absolute path");
+        free(cp->pp->clamd_conf);
+        cp->pp->clamd_conf = strdup(s);
+        return cp->pp->clamd_conf ? 0 : -ENOMEM;
+}
+
+CHECK_HANDLER(av_on_access_paths) {
+        CheckParse *cp = userdata;
+        return parse_string_list(v, "on-access-paths", false, true, &cp->pp->on_access_paths, reterr);
+}
+
+CHECK_HANDLER(av_on_access_prevention) {
+        CheckParse *cp = userdata;
+        cp->on_access_given = true;
+        return policy_node_get_bool(v, "on-access-prevention", &cp->pp->on_access_prevention, reterr);
+}
+
+CHECK_HANDLER(av_config_sha256) {
+        CheckParse *cp = userdata;
+        const char *s;
+        size_t n;
+        int r;
+
+        r = policy_node_get_string(v, "config-sha256", &s, reterr);
+        if (r < 0)
+                return r;
+        n = strspn(s, "0123456789abcdefABCDEF");
+        if (n != 64 || s[n] != 0)
+                return policy_node_error(reterr, v, "'config-sha256' must be 64 hexadecimal digits");
+        free(cp->pp->config_sha256);
+        cp->pp->config_sha256 = strdup(s);
+        if (!cp->pp->config_sha256)
+                return -ENOMEM;
+        for (char *c = cp->pp->config_sha256; *c; c++)
+                if (*c >= 'A' && *c <= 'F')
+                        *c = (char) (*c - 'A' + 'a');
+        return 0;
+}
+
 CHECK_HANDLER(os_end_of_life) {
         CheckParse *cp = userdata;
         return policy_node_get_date(v, "end-of-life", &cp->pp->eol_year, &cp->pp->eol_month, &cp->pp->eol_day,
@@ -276,6 +340,13 @@ static const PolicyKeyTable antivirus_table[] = {
         COMMON_KEYS,
         { "socket",             av_socket },
         { "max-definition-age", av_max_age },
+        { "full-scan-interval", av_full_scan_interval },
+        { "scan-paths",         av_scan_paths },
+        { "scan-timeout",       av_scan_timeout },
+        { "clamd-conf",         av_clamd_conf },
+        { "on-access-paths",    av_on_access_paths },
+        { "on-access-prevention", av_on_access_prevention },
+        { "config-sha256",      av_config_sha256 },
 };
 
 static const PolicyKeyTable os_release_table[] = {
@@ -300,17 +371,29 @@ static const struct {
         [POSTURE_CHECK_SCREEN_LOCK] = { screen_lock_table, ELEMENTSOF(screen_lock_table) },
 };
 
-static int default_requirements_copy(PostureCheckId id, char ***ret) {
+/* The check's own IDs, and for antivirus those of the parts the policy turns on. */
+static int default_requirements_copy(const PosturePolicy *pp, PostureCheckId id, char ***ret) {
+        const char *ids[8];
         size_t n = 0;
         char **l;
 
-        while (n < ELEMENTSOF(default_requirements[id]) && default_requirements[id][n])
+        while (n < ELEMENTSOF(default_requirements[id]) && default_requirements[id][n]) {
+                ids[n] = default_requirements[id][n];
                 n++;
+        }
+        if (id == POSTURE_CHECK_ANTIVIRUS) {
+                if (pp->full_scan_interval_usec > 0)
+                        ids[n++] = "AV-03";
+                if (pp->on_access_paths)
+                        ids[n++] = "AV-04";
+                if (pp->config_sha256)
+                        ids[n++] = "CFG-02";
+        }
         l = calloc(n + 1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
-                if (!(l[i] = strdup(default_requirements[id][i]))) {
+                if (!(l[i] = strdup(ids[i]))) {
                         policy_strv_free(l);
                         return -ENOMEM;
                 }
@@ -334,8 +417,18 @@ static int check_parse(PosturePolicy *pp, const PolicyNode *k, const PolicyNode 
         if (pp->checks[id].action == POSTURE_ACTION_ENFORCE && !posture_check_can_enforce(id))
                 return policy_node_error(reterr, cp.action_node,
                                          "check '%s' cannot enforce: use 'report' or 'quarantine'", k->value);
+        if (id == POSTURE_CHECK_ANTIVIRUS && cp.on_access_given && !pp->on_access_paths) {
+                static const char *const d[] = { "/media", "/run/media" };
+
+                pp->on_access_paths = calloc(ELEMENTSOF(d) + 1, sizeof(char *));
+                if (!pp->on_access_paths)
+                        return -ENOMEM;
+                for (size_t i = 0; i < ELEMENTSOF(d); i++)
+                        if (!(pp->on_access_paths[i] = strdup(d[i])))
+                                return -ENOMEM;
+        }
         if (!pp->checks[id].requirements)
-                return default_requirements_copy(id, &pp->checks[id].requirements);
+                return default_requirements_copy(pp, id, &pp->checks[id].requirements);
         return 0;
 }
 
@@ -383,6 +476,10 @@ PosturePolicy *posture_policy_free(PosturePolicy *pp) {
         policy_strv_free(pp->paths);
         policy_strv_free(pp->desktops);
         free(pp->socket);
+        policy_strv_free(pp->scan_paths);
+        free(pp->clamd_conf);
+        policy_strv_free(pp->on_access_paths);
+        free(pp->config_sha256);
         free(pp);
         return NULL;
 }
@@ -403,6 +500,7 @@ int posture_policy_parse_node(const PolicyNode *node, PosturePolicy **ret, Polic
                 .max_offset_usec = POSTURE_DEFAULT_MAX_OFFSET_USEC,
                 .swap = true,
                 .max_definition_age_usec = POSTURE_DEFAULT_MAX_DEFINITION_AGE_USEC,
+                .scan_timeout_usec = POSTURE_DEFAULT_SCAN_TIMEOUT_USEC,
         };
         r = policy_node_map_dispatch(node, "posture", section_table, ELEMENTSOF(section_table), pp, reterr);
         if (r < 0)
@@ -414,6 +512,13 @@ int posture_policy_parse_node(const PolicyNode *node, PosturePolicy **ret, Polic
         }
         if (!pp->socket && !(pp->socket = strdup(POSTURE_DEFAULT_CLAMD_SOCKET)))
                 return -ENOMEM;
+        if (!pp->clamd_conf && !(pp->clamd_conf = strdup(POSTURE_DEFAULT_CLAMD_CONF)))
+                return -ENOMEM;
+        if (!pp->scan_paths) {
+                pp->scan_paths = calloc(2, sizeof(char *));
+                if (!pp->scan_paths || !(pp->scan_paths[0] = strdup("/home")))
+                        return -ENOMEM;
+        }
         *ret = TAKE_PTR(pp);
         return 0;
 }

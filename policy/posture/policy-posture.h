@@ -3,7 +3,7 @@
 
 /* The `posture:` section of a policy (policy/SYNTAX.md, "Posture"), as plain data.
  *
- * LOG-07, DAT-01, AV-01, AV-02, PAT-02, LCK-01. The parser fills a PosturePolicy; the posture
+ * LOG-07, DAT-01, AV-01..AV-04, CFG-02, PAT-02, LCK-01. The parser fills a PosturePolicy; the posture
  * checks (agent/posture/) read it and nothing else. Pure: no I/O, no logging. */
 
 #include <stdbool.h>
@@ -58,6 +58,8 @@ typedef struct PostureCheckPolicy {
 #define POSTURE_DEFAULT_MAX_OFFSET_USEC (1 * USEC_PER_SEC)
 #define POSTURE_DEFAULT_MAX_DEFINITION_AGE_USEC (3 * 86400 * USEC_PER_SEC)
 #define POSTURE_DEFAULT_CLAMD_SOCKET "/run/clamav/clamd.ctl"
+#define POSTURE_DEFAULT_CLAMD_CONF "/etc/clamav/clamd.conf"
+#define POSTURE_DEFAULT_SCAN_TIMEOUT_USEC (12 * 3600 * USEC_PER_SEC)
 
 typedef struct PosturePolicy {
         uint64_t interval_usec;         /* the scheduled round (default 6h) */
@@ -74,6 +76,13 @@ typedef struct PosturePolicy {
 
         char *socket;                   /* antivirus: clamd's socket (default /run/clamav/clamd.ctl) */
         uint64_t max_definition_age_usec;
+        uint64_t full_scan_interval_usec;       /* AV-03: 0 when not given (not checked) */
+        char **scan_paths;              /* mamori-scan's roots, default [/home] */
+        uint64_t scan_timeout_usec;     /* mamori-scan's overall time limit (default 12h) */
+        char *clamd_conf;               /* default /etc/clamav/clamd.conf */
+        char **on_access_paths;         /* AV-04: NULL when neither it nor on-access-prevention is given */
+        bool on_access_prevention;      /* AV-04: OnAccessPrevention yes is required */
+        char *config_sha256;            /* CFG-02: 64 lower-case hex digits, NULL when not given */
 
         int eol_year, eol_month, eol_day;       /* os-release: end-of-life (required) */
 
