@@ -35,9 +35,13 @@ static int run_one(PostureCheckId id, const PosturePolicy *pp, const PostureRunO
         }
         case POSTURE_CHECK_ANTIVIRUS: {
                 AntivirusState s;
+                int k;
 
                 antivirus_probe(pp->socket, o->clamd_timeout_usec ?: CLAMD_TIMEOUT_USEC, &s);
-                return antivirus_verdict(&s, pp->max_definition_age_usec, now, r);
+                antivirus_probe_local(pp, o->root, o->state_dir, &s);
+                k = antivirus_verdict_policy(&s, pp, now, r);
+                antivirus_state_done(&s);
+                return k;
         }
         case POSTURE_CHECK_OS_RELEASE: {
                 OsRelease s;

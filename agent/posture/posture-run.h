@@ -14,6 +14,7 @@ typedef struct PostureRunOptions {
         const char *root;               /* prefix of /proc, /sys, /tmp, /run (tests); NULL: the real system */
         const char *os_release;         /* NULL: /etc/os-release */
         uint64_t clamd_timeout_usec;    /* 0: CLAMD_TIMEOUT_USEC */
+        const char *state_dir;          /* where mamori-scan records its scans; NULL: STATE_DIR */
         time_t now;                     /* 0: time(NULL) */
         bool enforce;                   /* checks with action enforce put things right (the agent
                                          * sets it; a one-shot `posture check` does not) */
