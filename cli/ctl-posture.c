@@ -26,13 +26,15 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Policy *, policy_free);
 
 static const char *arg_policy_dir = NULL;
 static bool arg_json = false;
+static const char *arg_state_dir = NULL;
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_POLICY_DIR = 0x100, ARG_JSON };
+        enum { ARG_POLICY_DIR = 0x100, ARG_JSON, ARG_STATE_DIR };
         static const struct option options[] = {
                 { "help",       no_argument,       NULL, 'h'            },
                 { "policy-dir", required_argument, NULL, ARG_POLICY_DIR },
                 { "json",       no_argument,       NULL, ARG_JSON       },
+                { "state-dir",  required_argument, NULL, ARG_STATE_DIR  },
                 {}
         };
         int c;
@@ -40,18 +42,22 @@ static int parse_argv(int argc, char *argv[]) {
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
-                        printf(_("Usage: mamorictl posture check [--policy-dir DIR] [--json]\n\n"
+                        printf(_("Usage: mamorictl posture check [--policy-dir DIR] [--json] [--state-dir DIR]\n\n"
                                  "Run every posture check of the policy once on this terminal, without the\n"
                                  "agent, and print the compliance report.\n\n"
                                  "     --policy-dir DIR   Policy directory (default %s)\n"
-                                 "     --json             Print the report as JSON\n\n"
-                                 "Exit status: 0 compliant, 1 not compliant, 2 error.\n"), POLICY_DIR);
+                                 "     --json             Print the report as JSON\n"
+                                 "     --state-dir DIR    Where mamori-scan records its scans (default %s)\n\n"
+                                 "Exit status: 0 compliant, 1 not compliant, 2 error.\n"), POLICY_DIR, STATE_DIR);
                         return 0;
                 case ARG_POLICY_DIR:
                         arg_policy_dir = optarg;
                         break;
                 case ARG_JSON:
                         arg_json = true;
+                        break;
+                case ARG_STATE_DIR:
+                        arg_state_dir = optarg;
                         break;
                 case '?':
                         return log_usage_option();
@@ -125,6 +131,7 @@ static int verb_posture_check(int argc, char *argv[]) {
 
         arg_policy_dir = POLICY_DIR;
         arg_json = false;
+        arg_state_dir = NULL;
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r;
@@ -136,7 +143,9 @@ static int verb_posture_check(int argc, char *argv[]) {
         if (!pp && !arg_json)
                 printf(_("The policy has no posture section: there is nothing to check.\n"));
         if (pp) {
-                r = posture_run(pp, NULL, &results, &n);
+                PostureRunOptions o = { .state_dir = arg_state_dir };
+
+                r = posture_run(pp, &o, &results, &n);
                 if (r < 0) {
                         log_error_errno(r, _("Failed to run the posture checks: %m"));
                         return EXIT_POSTURE_ERROR;
