@@ -205,8 +205,11 @@ static int add(json_object *o, const char *key, json_object *v) {
         return 0;
 }
 
-static json_object *string_or_null(const char *s) {
-        return s ? json_object_new_string(s) : json_object_new_null();
+/* json-c's null is the NULL pointer */
+static int add_string_or_null(json_object *o, const char *key, const char *s) {
+        if (!s)
+                return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
+        return add(o, key, json_object_new_string(s));
 }
 
 static int record_format(const ScanRecord *r, json_object **ret) {
@@ -218,8 +221,10 @@ static int record_format(const ScanRecord *r, json_object **ret) {
                 return -ENOMEM;
         k = add(o, "status", json_object_new_string(scan_status_to_string(r->status)));
         k = k ?: add(o, "start", json_object_new_int64(r->start));
-        k = k ?: add(o, "end", r->status == SCAN_STATUS_RUNNING ? json_object_new_null() :
-                                                                   json_object_new_int64(r->end));
+        if (r->status == SCAN_STATUS_RUNNING)
+                k = k ?: (json_object_object_add(o, "end", NULL) < 0 ? -ENOMEM : 0);
+        else
+                k = k ?: add(o, "end", json_object_new_int64(r->end));
         k = k ?: add(o, "pid", json_object_new_int64(r->pid));
         k = k ?: add(o, "boot_id", json_object_new_string(r->boot_id));
         k = k ?: add(o, "roots", a = json_object_new_array());
@@ -228,7 +233,7 @@ static int record_format(const ScanRecord *r, json_object **ret) {
                         k = -ENOMEM;
         k = k ?: add(o, "infected", json_object_new_int64((int64_t) r->infected));
         k = k ?: add(o, "errors", json_object_new_int64((int64_t) r->errors));
-        k = k ?: add(o, "error", string_or_null(r->error));
+        k = k ?: add_string_or_null(o, "error", r->error);
         k = k ?: add(o, "detections", a = json_object_new_array());
         for (size_t i = 0; k >= 0 && i < r->n_detections; i++) {
                 d = json_object_new_object();
