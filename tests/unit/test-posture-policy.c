@@ -103,6 +103,53 @@ static void test_defaults(void **state) {
         assert_null(pp->paths[1]);
         assert_true(pp->swap);
         assert_false(pp->tpm);
+        /* the antivirus parts that need a key are off; the scan and clamd.conf have defaults */
+        assert_int_equal(pp->full_scan_interval_usec, 0);
+        assert_null(pp->on_access_paths);
+        assert_false(pp->on_access_prevention);
+        assert_null(pp->config_sha256);
+        assert_string_equal(pp->scan_paths[0], "/home");
+        assert_null(pp->scan_paths[1]);
+        assert_int_equal(pp->scan_timeout_usec, 12 * 3600 * USEC_PER_SEC);
+        assert_string_equal(pp->clamd_conf, "/etc/clamav/clamd.conf");
+        policy_free(p);
+}
+
+static void test_antivirus_keys(void **state) {
+        PolicyError e = {};
+        Policy *p = load(RULES "posture:\n  checks:\n    antivirus:\n"
+                         "      full-scan-interval: 8d\n      scan-paths: [/home, /srv]\n"
+                         "      scan-timeout: 90m\n      clamd-conf: /etc/c.conf\n"
+                         "      on-access-prevention: true\n"
+                         "      config-sha256: ABCDEF0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789\n", &e);
+        const PosturePolicy *pp;
+        char **req;
+
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_int_equal(pp->full_scan_interval_usec, 8 * 86400 * USEC_PER_SEC);
+        assert_string_equal(pp->scan_paths[1], "/srv");
+        assert_int_equal(pp->scan_timeout_usec, 90 * 60 * USEC_PER_SEC);
+        assert_string_equal(pp->clamd_conf, "/etc/c.conf");
+        assert_true(pp->on_access_prevention);
+        /* on-access-prevention alone checks the default mount points */
+        assert_string_equal(pp->on_access_paths[0], "/media");
+        assert_string_equal(pp->on_access_paths[1], "/run/media");
+        assert_null(pp->on_access_paths[2]);
+        assert_string_equal(pp->config_sha256, "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
+        /* the parts turned on add their IDs */
+        req = pp->checks[POSTURE_CHECK_ANTIVIRUS].requirements;
+        assert_string_equal(req[2], "AV-03");
+        assert_string_equal(req[3], "AV-04");
+        assert_string_equal(req[4], "CFG-02");
+        assert_null(req[5]);
+        policy_free(p);
+
+        p = load(RULES "posture:\n  checks:\n    antivirus: { on-access-paths: /mnt/usb }\n", &e);
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_string_equal(pp->on_access_paths[0], "/mnt/usb");
+        assert_null(pp->on_access_paths[1]);
         policy_free(p);
 }
 
@@ -248,6 +295,7 @@ int main(void) {
                 cmocka_unit_test(test_duration),
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_every_key),
+                cmocka_unit_test(test_antivirus_keys),
                 cmocka_unit_test(test_scalar_lists),
                 cmocka_unit_test(test_audit_only),
                 cmocka_unit_test(test_no_section),
