@@ -41,6 +41,7 @@
 static const char *const watched_dirs[] = {
         "/etc", "/etc/clamav", "/etc/dconf/db", "/etc/pam.d", "/etc/security", "/etc/xdg",
 };
+#define WATCH_SCAN (ELEMENTSOF(watched_dirs) + 1)      /* STATE_DIR/scan: mamori-scan's record */
 
 struct PostureAgent {
         sd_event *event;
@@ -64,7 +65,7 @@ struct PostureAgent {
 
         sd_event_source *schedule;      /* the next scheduled round */
         sd_event_source *debounce;      /* a round after a change of what the checks read */
-        sd_event_source *watches[ELEMENTSOF(watched_dirs) + 1];
+        sd_event_source *watches[ELEMENTSOF(watched_dirs) + 2];
         sd_bus *bus;                    /* logind's signals, with the screen-lock check */
         sd_bus_slot *logind_match;
 
@@ -183,6 +184,24 @@ static void record_change(PostureAgent *pa, json_object *check, const char *id, 
                 pa->ops.changed(pa->userdata, id, status, summary);
 }
 
+/* Whether a failing check with action quarantine isolates the terminal. The antivirus check
+ * isolates on malware found and on clamd down or stale definitions (AV-01, AV-02); an overdue
+ * full scan, missing on-access coverage or a changed clamd.conf fail it and are reported, but a
+ * fresh install whose first weekly scan has not run yet is not cut off for it. */
+static bool isolates(json_object *c) {
+        json_object *ev, *v;
+        const char *failed;
+
+        if (!streq_ptr(obj_string(c, "id"), "antivirus"))
+                return true;
+        if (!json_object_object_get_ex(c, "evidence", &ev))
+                return true;
+        if (json_object_object_get_ex(ev, "detected", &v) && json_object_get_boolean(v))
+                return true;
+        failed = obj_string(ev, "failed_requirement");
+        return !failed || streq(failed, "AV-01") || streq(failed, "AV-02");
+}
+
 /* The quarantine the failing checks with action quarantine ask for (INC-03). */
 static void apply_quarantine(PostureAgent *pa, json_object *checks) {
         _cleanup_free_ char *reason = NULL;
@@ -192,7 +211,8 @@ static void apply_quarantine(PostureAgent *pa, json_object *checks) {
                 json_object *c = json_object_array_get_idx(checks, i);
                 char *n;
 
-                if (!streq_ptr(obj_string(c, "action"), "quarantine") || !streq_ptr(obj_string(c, "status"), "fail"))
+                if (!streq_ptr(obj_string(c, "action"), "quarantine") || !streq_ptr(obj_string(c, "status"), "fail") ||
+                    !isolates(c))
                         continue;
                 const char *summary = obj_string(c, "summary") ?: "";
                 size_t len = strlen(summary);
@@ -548,6 +568,14 @@ static void watches_start(PostureAgent *pa) {
                 if (socket_dir)
                         (void) sd_event_add_inotify(pa->event, &pa->watches[ELEMENTSOF(watched_dirs)], socket_dir,
                                                     IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_ONLYDIR, on_watch, pa);
+        }
+        /* a full scan finished (or started): its record is in STATE_DIR/scan */
+        if (pa->pp->full_scan_interval_usec > 0) {
+                _cleanup_free_ char *scan_dir = NULL;
+
+                if (asprintf(&scan_dir, "%s/scan", pa->state_dir) >= 0 && mkdir_p(scan_dir, 0755) >= 0)
+                        (void) sd_event_add_inotify(pa->event, &pa->watches[WATCH_SCAN], scan_dir,
+                                                    IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR, on_watch, pa);
         }
         if (!pa->pp->checks[POSTURE_CHECK_SCREEN_LOCK].enabled)
                 return;

@@ -3,7 +3,8 @@
 
 Every cell must say something: the profile rules that cover the requirement ("kobe: `rule`,
 `network.dns`; kobe-mynumber: `media`"), "agent: ..." (the agent does it whatever the profile),
-"later: ..." (not enforceable yet) or "n/a" (the city's standard has no such clause).
+"later: ..." (not enforceable yet), "city: ..." (needs a value only the city has) or "n/a" (the
+city's standard has no such clause).
 Checked both ways:
   * every rule, network item (`network.X`), posture check (`posture.X`) or ledger (`media`) a
     cell names exists in that profile, and cites the row's requirement ID;
@@ -75,7 +76,7 @@ for n, row in enumerate(rows[1:], start=2):
             errors.append(f"{rid}, {city}: empty cell")
             continue
         table[rid][city] = {}
-        if cell == "n/a" or cell.startswith("agent:") or cell.startswith("later:"):
+        if cell == "n/a" or cell.startswith(("agent:", "later:", "city:")):
             continue
         for seg in cell.split(";"):
             m = re.fullmatch(r"\s*([a-z0-9-]+): (.*)", seg)
