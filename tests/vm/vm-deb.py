@@ -14,8 +14,9 @@ DPkg::Path). Then:
   boot 1  apt-get install ./mamori-agent_*.deb; the unit enabled and running; update-grub adds
           usbcore.authorized_default=2; a city's example policy copied to /etc/mamori/policy.d
   boot 2  the agent ready before udev's coldplug trigger; a hot-plugged unregistered stick
-          blocked; upgrade with that stick plugged in, its `authorized` read in a loop all the
-          while (never 1, and the kernel never logs it authorized); the new binary runs;
+          blocked, a keyboard allowed; upgrade with both plugged in, their `authorized` read in
+          a loop all the while (the stick's never 1, and the kernel never logs it authorized;
+          the keyboard's never 0); the new binary runs;
           apt-get remove: the agent stops, a stick plugged afterwards stays blocked, update-grub
           drops the parameter; apt-get purge: nothing of the package is left on the disk.
 
@@ -54,18 +55,22 @@ done
 echo "linux $GRUB_CMDLINE_LINUX $GRUB_CMDLINE_LINUX_DEFAULT" >> /var/log/update-grub.log
 """
 
-# Reads a device's `authorized` in a loop and logs every change with the guest's uptime, until
-# /run/watch.stop exists. `read` is a shell builtin: no process is started per read.
+# watch-authorized DEV...: reads the devices' (or interfaces') `authorized` in a loop and logs
+# "UPTIME DEV=VALUE..." whenever one changes, until /run/watch.stop exists. `read` is a shell
+# builtin: no process is started per round.
 WATCH = """\
 #!/bin/sh
-f=/sys/bus/usb/devices/$1/authorized
 prev=
 n=0
 echo $$ > /run/watch.pid
 while [ ! -e /run/watch.stop ]; do
-        read -r a < "$f" || a=gone
+        cur=
+        for d in "$@"; do
+                read -r a < "/sys/bus/usb/devices/$d/authorized" || a=gone
+                cur="$cur $d=$a"
+        done
         n=$((n + 1))
-        if [ "$a" != "$prev" ]; then echo "$(cut -d' ' -f1 /proc/uptime) $a"; prev=$a; fi
+        if [ "$cur" != "$prev" ]; then echo "$(cut -d' ' -f1 /proc/uptime)$cur"; prev=$cur; fi
 done > /run/watch.log
 echo "$(cut -d' ' -f1 /proc/uptime) reads=$n" > /run/watch.end
 rm -f /run/watch.pid
@@ -224,10 +229,20 @@ def second_boot(ctx, vm, version, second):
     check(ok and vm.out(f"cat /sys/bus/usb/devices/{dev}/authorized") == "0" and vt.block_of(vm, "UNREG01") == "",
           f"hot-plugged unregistered stick {dev}: blocked record, not authorized, no disk")
 
-    # --- upgrade with the stick plugged in, its authorized attribute watched throughout
+    # a keyboard, which the policy allows (default-hid): the upgrade must not disturb it either
+    vm.plug("usb-kbd", "kbd1")
+    check(vm.wait_until("grep -l 'QEMU USB Keyboard' /sys/bus/usb/devices/*/product >/dev/null 2>&1", 20),
+          "keyboard enumerated")
+    kbd = vm.out("basename $(dirname $(grep -l 'QEMU USB Keyboard' /sys/bus/usb/devices/*/product))")
+    check(vm.wait_until(f"[ \"$(cat /sys/bus/usb/devices/{kbd}/authorized "
+                        f"/sys/bus/usb/devices/{kbd}:1.0/authorized 2>/dev/null)\" = \"$(printf '1\\n1')\" ]", 20),
+          f"the policy allows the keyboard {kbd}: device and interface {kbd}:1.0 authorized")
+
+    # --- upgrade with the stick and the keyboard plugged in, their authorized watched throughout
     pid = vm.out("systemctl show -p MainPID --value mamorid")
-    vm.run(f"rm -f /run/watch.stop /run/watch.end; setsid watch-authorized {dev} </dev/null >/dev/null 2>&1 &")
-    check(vm.wait_until("[ -s /run/watch.log ]", 10), "watching the stick's authorized attribute")
+    vm.run(f"rm -f /run/watch.stop /run/watch.end; "
+           f"setsid watch-authorized {dev} {kbd} {kbd}:1.0 </dev/null >/dev/null 2>&1 &")
+    check(vm.wait_until("[ -s /run/watch.log ]", 10), "watching the authorized attributes of the stick, the keyboard and its interface")
     rc, out = apt(ctx, vm, f"install ./{os.path.basename(second)}", "upgrade_s")
     upgraded_at = float(vm.out("cut -d' ' -f1 /proc/uptime"))
     vm.run("touch /run/watch.stop")
@@ -236,10 +251,10 @@ def second_boot(ctx, vm, version, second):
           f"apt-get install ./{os.path.basename(second)}: upgraded to {version}{UPGRADE_SUFFIX}")
     watch = vm.out("cat /run/watch.log").splitlines()
     end, reads = vm.out("cat /run/watch.end").split()
-    print(f"# authorized of {dev} during the upgrade: {watch}, watch ended at {end} s, {reads}")
-    check([w.split()[1] for w in watch] == ["0"] and float(end) >= upgraded_at,
-          f"the stick's authorized stayed 0 during the whole upgrade ({reads} from {watch[0].split()[0]} s "
-          f"to {end} s; apt-get returned at {upgraded_at:.2f} s)")
+    print(f"# authorized during the upgrade: {watch}, watch ended at {end} s, {reads}")
+    check([w.split()[1:] for w in watch] == [[f"{dev}=0", f"{kbd}=1", f"{kbd}:1.0=1"]] and float(end) >= upgraded_at,
+          f"during the whole upgrade the stick's authorized stayed 0, the keyboard's and its interface's 1 "
+          f"({reads.partition('=')[2]} rounds from {watch[0].split()[0]} s to {end} s; apt-get returned at {upgraded_at:.2f} s)")
     check("replacing the running agent" in out, "postinst replaced the running agent")
     new = vm.out("systemctl show -p MainPID --value mamorid")
     check(new not in ("0", pid) and vm.out(f"readlink /proc/{new}/exe") == "/usr/sbin/mamorid",
@@ -256,6 +271,8 @@ def second_boot(ctx, vm, version, second):
           vm.out("pidof mamorid; true") == "", "the agent is stopped and not restarted")
     check(vm.out("cat /sys/bus/usb/devices/usb*/authorized_default | sort -u") == "0",
           "root hubs keep authorized_default=0")
+    check(vm.out(f"cat /sys/bus/usb/devices/{kbd}/authorized /sys/bus/usb/devices/{kbd}:1.0/authorized | sort -u")
+          == "1", f"the keyboard the agent allowed ({kbd}) stays usable")
     vm.plug_storage("u2", os.path.join(ctx.img, "fat.img"), serial="UNREG02")
     dev2 = vt.wait_usb(ctx, vm, "UNREG02")
     check(vm.out(f"cat /sys/bus/usb/devices/{dev}/authorized /sys/bus/usb/devices/{dev2}/authorized | sort -u") == "0"
