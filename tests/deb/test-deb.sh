@@ -45,6 +45,7 @@ contents=$(dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|')
 for path in /usr/sbin/mamorid /usr/bin/mamorictl /lib/systemd/system/mamorid.service \
             /lib/udev/rules.d/70-mamori.rules /usr/lib/tmpfiles.d/mamori.conf \
             /usr/share/polkit-1/rules.d/50-mamori-network.rules \
+            /usr/share/dbus-1/system.d/org.mamori.Agent1.conf /usr/share/polkit-1/actions/org.mamori.policy \
             /usr/lib/NetworkManager/conf.d/90-mamori.conf /etc/default/grub.d/mamori.cfg \
             /etc/mamori/mamorid.conf /etc/mamori/policy.d/ \
             /usr/share/man/man8/mamorid.8.gz /usr/share/man/man1/mamorictl.1.gz \
