@@ -59,8 +59,8 @@ check "no test program or benchmark is shipped" \
         test "$(grep -cE '/(tests?|bench)/|media-probe' <<<"$contents")" = 0
 
 conffiles=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles)
-check "conffiles: /etc/mamori/mamorid.conf and the GRUB drop-in, nothing else" \
-        test "$(sort <<<"$conffiles" | tr '\n' ' ')" = "/etc/default/grub.d/mamori.cfg /etc/mamori/mamorid.conf "
+check "conffiles: mamorid.conf, the GRUB drop-in and the screen lock's dconf settings, nothing else" \
+        test "$(sort <<<"$conffiles" | tr '\n' ' ')" = "/etc/dconf/db/mamori.d/00-mamori-screenlock /etc/dconf/db/mamori.d/locks/00-mamori-screenlock /etc/default/grub.d/mamori.cfg /etc/mamori/mamorid.conf "
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "# Depends: $depends"
 for dep in systemd udev libsystemd0 libudev1 libyaml-0-2 libgcrypt20; do

@@ -35,7 +35,7 @@ expected = [
     os.path.join(prefix, opts["datadir"], "mamori/examples/kobe-mynumber/20-network.yaml"),
     os.path.join(prefix, opts["datadir"], "dbus-1/system.d/org.mamori.Agent1.conf"),
     os.path.join(prefix, opts["datadir"], "polkit-1/actions/org.mamori.policy"),
-    os.path.join(sysconfdir, "dconf/profile/user"),
+    os.path.join(prefix, opts["datadir"], "mamori/dconf/profile/user"),
     os.path.join(sysconfdir, "dconf/db/mamori.d/00-mamori-screenlock"),
     os.path.join(sysconfdir, "dconf/db/mamori.d/locks/00-mamori-screenlock"),
     os.path.join(prefix, opts["datadir"], "mamori/kde/kscreenlockerrc"),
