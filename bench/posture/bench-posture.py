@@ -9,19 +9,23 @@ database) answers the antivirus check. The policy enables every posture check.
 
   1. mamorictl posture check --json: ROUNDS rounds, CPU (user+sys) and peak RSS of each from
      wait4(), wall time.
-  2. mamorid (umockdev-run, its own network namespace, state and runtime directories) with that
-     policy and, at the same time, with the same policy but no posture section: RSS after start
-     and the first round; then both idle for IDLE seconds: context switches of all their threads
-     (/proc/PID/task/*/status) -> wake-ups per hour; then AGENT_ROUNDS rounds of the first one,
-     each started by a change in clamd's socket directory (the agent's inotify watch, 2 s
-     debounce): CPU per round from the agent's cutime+cstime (its only children are the rounds).
+  2. mamorid (its own network namespace, state and runtime directories; the real sysfs on a
+     machine without USB devices, else under umockdev-run) with that policy and, at the same
+     time, with the same policy but no posture section: RSS after start and the first round,
+     settled (start-up logged to its end, then 1 s); then both idle for IDLE seconds: context
+     switches of all their threads (/proc/PID/task/*/status) -> wake-ups per hour; then
+     AGENT_ROUNDS rounds of the first one, each started by a change in clamd's socket directory
+     (the agent's inotify watch, 2 s debounce): CPU per round = the child's (the agent's
+     cutime+cstime: its only children are the rounds) + the agent's own (fork, reading the
+     report, writing posture.json and the state).
   3. peers: shell-outs per check (clamdscan/clamscan --version, timedatectl show, lsblk -J,
      cat /etc/os-release, lsb_release -a, loginctl list-sessions), each ROUNDS times, and the set;
      oscap with the SCAP Security Guide content: the rules equivalent to our checks, and the
      whole profile once (bounded); osqueryi if installed.
 
 Usage: bench-posture.py --source DIR --build DIR [--rounds N] [--agent-rounds N] [--idle S]
-                        [--oscap-timeout S] [--no-oscap-profile]"""
+                        [--oscap-rounds N] [--oscap-timeout S] [--no-oscap-profile]
+                        [--sysfs auto|real|umockdev]"""
 
 import argparse
 import contextlib
@@ -120,10 +124,16 @@ def measure(name, cmd, rounds, **extra):
     return statistics.mean(cpu)
 
 
-class Agent:
-    """mamorid under umockdev-run in a network namespace of its own, its log read line by line."""
+def usb_present():
+    return bool(glob.glob('/sys/bus/usb/devices/*'))
 
-    def __init__(self, build, work, name, policy):
+
+class Agent:
+    """mamorid in a network namespace of its own, its log read line by line; under umockdev-run
+    (an empty sysfs) unless real_sysfs, which only a machine without USB may use: mamorid sets
+    every root hub's authorized_default to 0."""
+
+    def __init__(self, build, work, name, policy, real_sysfs):
         self.dir = os.path.join(work, name)
         for d in ('state', 'run'):
             os.makedirs(os.path.join(self.dir, d))
@@ -136,7 +146,8 @@ class Agent:
         self.lines, self.cond = [], threading.Condition()
         env = dict(os.environ, NOTIFY_SOCKET=os.path.join(self.dir, 'notify'), LC_ALL='C')
         self.proc = subprocess.Popen(  # pylint: disable=consider-using-with
-            ['unshare', '--net', 'umockdev-run', '--', os.path.join(build, 'agent', 'mamorid'), '--config', conf,
+            ['unshare', '--net', *([] if real_sysfs else ['umockdev-run', '--']),
+             os.path.join(build, 'agent', 'mamorid'), '--config', conf,
              '--policy-dir', policy, '--state-dir', os.path.join(self.dir, 'state'),
              '--runtime-dir', os.path.join(self.dir, 'run')],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -167,19 +178,26 @@ class Agent:
                         todo += [int(c) for c in f.read().split()]
         raise RuntimeError('mamorid not found under umockdev-run')
 
-    def rounds_logged(self):
+    def count(self, text):
         with self.cond:
-            return sum('Posture round (' in line for line in self.lines)
+            return sum(text in line for line in self.lines)
+
+    def rounds_logged(self):
+        return self.count('Posture round (')
+
+    def wait_line(self, text, n=1, timeout=150):
+        """Waits (bounded) until the log holds n lines with text; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while sum(text in line for line in self.lines) < n:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self.cond.wait(left):
+                    return sum(text in line for line in self.lines) >= n
+        return True
 
     def wait_rounds(self, n, timeout=150):
         """Waits (bounded) until the log holds n posture rounds; False on timeout."""
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while sum('Posture round (' in line for line in self.lines) < n:
-                left = deadline - time.monotonic()
-                if left <= 0 or not self.cond.wait(left):
-                    return sum('Posture round (' in line for line in self.lines) >= n
-        return True
+        return self.wait_line('Posture round (', n, timeout)
 
     def status(self, key):
         with open(f'/proc/{self.pid}/status', encoding='utf-8') as f:
@@ -232,17 +250,27 @@ def bench_cli(args, policy):
 
 
 def bench_agent(args, work, with_posture, without_posture, clamd_dir):
-    """RSS, idle wake-ups and in-agent rounds; returns the mean CPU per agent round in ms or None."""
-    if not (shutil.which('umockdev-run') and shutil.which('unshare')):
-        note('umockdev-run or unshare missing: skipping the in-agent measurements')
+    """RSS, idle wake-ups and in-agent rounds; returns the mean CPU per agent round in ms (child and
+    agent) or None."""
+    real = args.sysfs == 'real' or (args.sysfs == 'auto' and not usb_present())
+    if real and usb_present():
+        sys.exit('bench-posture.py: --sysfs real on a machine with USB devices: refused')
+    if not shutil.which('unshare') or not (real or shutil.which('umockdev-run')):
+        note('unshare or umockdev-run missing: skipping the in-agent measurements')
         return None
+    emit(measure='mamorid-sysfs', sysfs='real (no USB bus on this machine)' if real else
+         'umockdev (empty testbed: the disk-encryption check sees no /sys/dev/block)')
     agents = {}
     try:
-        agents['posture'] = Agent(args.build, work, 'agent-posture', with_posture)
-        agents['none'] = Agent(args.build, work, 'agent-none', without_posture)
+        agents['posture'] = Agent(args.build, work, 'agent-posture', with_posture, real)
+        agents['none'] = Agent(args.build, work, 'agent-none', without_posture, real)
         if not agents['posture'].wait_rounds(1):
             note('no first posture round within 150 s:\n' + agents['posture'].log())
             return None
+        # settled: start-up logged to its end (the last line), then a second more
+        for a in agents.values():
+            a.wait_line('present USB device(s) evaluated')
+        time.sleep(1)
         for name, a in agents.items():
             FACTS[f'rss_{name}'] = a.status('VmRSS')
             emit(measure='mamorid-rss', posture=name == 'posture', vmrss_kib=a.status('VmRSS'),
@@ -272,9 +300,10 @@ def bench_agent(args, work, with_posture, without_posture, clamd_dir):
                 return None
             walls.append((time.monotonic() - start) * 1000)
         k = args.agent_rounds
-        cpu = (a.children_cpu() - c0) * 1000 / k
+        child, loop = (a.children_cpu() - c0) * 1000 / k, (a.own_cpu() - o0) * 1000 / k
+        cpu = child + loop
         emit(measure='mamorid-agent-round', runs=k, trigger='file created and removed in clamd socket directory',
-             child_cpu_ms_mean=round(cpu, 3), agent_loop_cpu_ms_mean=round((a.own_cpu() - o0) * 1000 / k, 3),
+             cpu_ms_mean=round(cpu, 3), child_cpu_ms_mean=round(child, 3), agent_loop_cpu_ms_mean=round(loop, 3),
              trigger_to_logged_ms_p50=round(statistics.median(walls), 1), debounce_ms=2000,
              clock_tick_ms=1000 / TICK, no_posture_agent_children_cpu_ms=round(
                  (agents['none'].children_cpu() - nc0) * 1000))
@@ -369,6 +398,8 @@ def main():
     ap.add_argument('--idle', type=float, default=60)
     ap.add_argument('--oscap-timeout', type=float, default=600)
     ap.add_argument('--no-oscap-profile', action='store_true')
+    ap.add_argument('--sysfs', choices=('auto', 'real', 'umockdev'), default='auto',
+                    help='mamorid on the real sysfs (auto: only without USB devices) or under umockdev')
     args = ap.parse_args()
     global SPAWN  # pylint: disable=global-statement
     SPAWN = os.path.join(args.build, 'bench', 'spawn-measure')
