@@ -454,6 +454,8 @@ def main():
              target_10x_agent_round=bool(cheapest and agent and peers[cheapest] / agent >= 10),
              rss_added_kib=FACTS['rss_posture'] - FACTS['rss_none'] if 'rss_none' in FACTS else None,
              wakeups_per_hour={k[8:]: v for k, v in FACTS.items() if k.startswith('wakeups_')},
+             wakeups_added_per_hour=FACTS['wakeups_posture'] - FACTS['wakeups_none']
+             if 'wakeups_none' in FACTS else None,
              loadavg_end=load)
     finally:
         if clamd:
