@@ -28,6 +28,13 @@ static const char *const posture_check_id_table[_POSTURE_CHECK_MAX] = {
 };
 DEFINE_STRING_TABLE(posture_check_id, PostureCheckId);
 
+static const char *const posture_media_scan_action_table[_POSTURE_MEDIA_SCAN_ACTION_MAX] = {
+        [POSTURE_MEDIA_SCAN_READ_ONLY] = "read-only",
+        [POSTURE_MEDIA_SCAN_BLOCK] = "block",
+        [POSTURE_MEDIA_SCAN_REPORT] = "report",
+};
+DEFINE_STRING_TABLE(posture_media_scan_action, PostureMediaScanAction);
+
 bool posture_check_can_enforce(PostureCheckId id) {
         return id == POSTURE_CHECK_SCREEN_LOCK;
 }
@@ -72,6 +79,36 @@ int posture_duration_parse(const char *s, uint64_t *ret) {
                         if (n > UINT64_MAX / duration_units[u].usec)
                                 return -ERANGE;
                         *ret = n * duration_units[u].usec;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+static const struct {
+        const char *suffix;
+        unsigned shift;
+} size_units[] = {
+        { "B", 0 }, { "KiB", 10 }, { "MiB", 20 }, { "GiB", 30 }, { "TiB", 40 },
+};
+
+int posture_size_parse(const char *s, uint64_t *ret) {
+        uint64_t n = 0;
+        size_t i = 0;
+
+        assert_return(s && ret, -EINVAL);
+
+        if (s[0] < '0' || s[0] > '9')
+                return -EINVAL;
+        for (; s[i] >= '0' && s[i] <= '9'; i++) {
+                if (n > (UINT64_MAX - 9) / 10)
+                        return -ERANGE;
+                n = n * 10 + (uint64_t) (s[i] - '0');
+        }
+        for (size_t u = 0; u < ELEMENTSOF(size_units); u++)
+                if (streq(s + i, size_units[u].suffix)) {
+                        if (n > (UINT64_MAX >> size_units[u].shift))
+                                return -ERANGE;
+                        *ret = n << size_units[u].shift;
                         return 0;
                 }
         return -EINVAL;
@@ -319,6 +356,83 @@ CHECK_HANDLER(lock_desktops) {
         return 0;
 }
 
+/* antivirus: media-scan: { action, max-bytes, max-files, timeout } */
+
+static int media_scan_action(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
+        PostureMediaScan *ms = userdata;
+        PostureMediaScanAction a = _POSTURE_MEDIA_SCAN_ACTION_INVALID;
+
+        if (v->type == POLICY_NODE_SCALAR)
+                a = posture_media_scan_action_from_string(v->value);
+        if (a < 0)
+                return policy_node_error(reterr, v, "'action' of 'media-scan' must be 'read-only', 'block' or 'report'");
+        ms->action = a;
+        return 0;
+}
+
+static int media_scan_max_bytes(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
+        PostureMediaScan *ms = userdata;
+        const char *s;
+        int r;
+
+        r = policy_node_get_string(v, "max-bytes", &s, reterr);
+        if (r < 0)
+                return r;
+        r = posture_size_parse(s, &ms->max_bytes);
+        if (r == -ERANGE)
+                return policy_node_error(reterr, v, "size '%s' for 'max-bytes' is too large", s);
+        if (r < 0)
+                return policy_node_error(reterr, v, "invalid size '%s' for 'max-bytes': expected a number and a "
+                                         "unit (B, KiB, MiB, GiB, TiB), e.g. 4GiB", s);
+        if (ms->max_bytes == 0)
+                return policy_node_error(reterr, v, "'max-bytes' must be larger than 0");
+        return 0;
+}
+
+static int media_scan_max_files(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
+        PostureMediaScan *ms = userdata;
+        const char *s;
+        uint64_t n = 0;
+        int r;
+
+        r = policy_node_get_string(v, "max-files", &s, reterr);
+        if (r < 0)
+                return r;
+        if (s[0] < '1' || s[0] > '9' || strlen(s) > 9)
+                return policy_node_error(reterr, v, "'max-files' must be a whole number from 1 to 999999999");
+        for (const char *p = s; *p; p++) {
+                if (*p < '0' || *p > '9')
+                        return policy_node_error(reterr, v, "'max-files' must be a whole number from 1 to 999999999");
+                n = n * 10 + (uint64_t) (*p - '0');
+        }
+        ms->max_files = n;
+        return 0;
+}
+
+static int media_scan_timeout(const PolicyNode *k, const PolicyNode *v, void *userdata, PolicyError *reterr) {
+        PostureMediaScan *ms = userdata;
+        return parse_duration(v, "timeout", &ms->timeout_usec, reterr);
+}
+
+static const PolicyKeyTable media_scan_table[] = {
+        { "action",    media_scan_action },
+        { "max-bytes", media_scan_max_bytes },
+        { "max-files", media_scan_max_files },
+        { "timeout",   media_scan_timeout },
+};
+
+CHECK_HANDLER(av_media_scan) {
+        CheckParse *cp = userdata;
+        PostureMediaScan *ms = &cp->pp->media_scan;
+        int r;
+
+        r = policy_node_check_mapping(v, "media-scan", reterr);
+        if (r < 0)
+                return r;
+        ms->enabled = true;
+        return policy_node_map_dispatch(v, "media-scan", media_scan_table, ELEMENTSOF(media_scan_table), ms, reterr);
+}
+
 #define COMMON_KEYS                                     \
         { "action",       check_action },               \
         { "requirements", check_requirements },         \
@@ -347,6 +461,7 @@ static const PolicyKeyTable antivirus_table[] = {
         { "on-access-paths",    av_on_access_paths },
         { "on-access-prevention", av_on_access_prevention },
         { "config-sha256",      av_config_sha256 },
+        { "media-scan",         av_media_scan },
 };
 
 static const PolicyKeyTable os_release_table[] = {
@@ -501,6 +616,12 @@ int posture_policy_parse_node(const PolicyNode *node, PosturePolicy **ret, Polic
                 .swap = true,
                 .max_definition_age_usec = POSTURE_DEFAULT_MAX_DEFINITION_AGE_USEC,
                 .scan_timeout_usec = POSTURE_DEFAULT_SCAN_TIMEOUT_USEC,
+                .media_scan = {
+                        .action = POSTURE_MEDIA_SCAN_READ_ONLY,
+                        .max_bytes = POSTURE_DEFAULT_MEDIA_SCAN_MAX_BYTES,
+                        .max_files = POSTURE_DEFAULT_MEDIA_SCAN_MAX_FILES,
+                        .timeout_usec = POSTURE_DEFAULT_MEDIA_SCAN_TIMEOUT_USEC,
+                },
         };
         r = policy_node_map_dispatch(node, "posture", section_table, ELEMENTSOF(section_table), pp, reterr);
         if (r < 0)

@@ -61,6 +61,32 @@ typedef struct PostureCheckPolicy {
 #define POSTURE_DEFAULT_CLAMD_CONF "/etc/clamav/clamd.conf"
 #define POSTURE_DEFAULT_SCAN_TIMEOUT_USEC (12 * 3600 * USEC_PER_SEC)
 
+/* antivirus: media-scan (MED-09, AV-04): what happens to a released medium whose scan could not
+ * finish (limits, time limit, clamd down). A detection always blocks. */
+typedef enum PostureMediaScanAction {
+        POSTURE_MEDIA_SCAN_READ_ONLY,   /* it stays read-only (default) */
+        POSTURE_MEDIA_SCAN_BLOCK,       /* its storage interface is de-authorized */
+        POSTURE_MEDIA_SCAN_REPORT,      /* it is released as if clean; the record says why not */
+        _POSTURE_MEDIA_SCAN_ACTION_MAX,
+        _POSTURE_MEDIA_SCAN_ACTION_INVALID = -22,
+} PostureMediaScanAction;
+
+/* "read-only", "block", "report"; and back. */
+const char *posture_media_scan_action_to_string(PostureMediaScanAction a);
+PostureMediaScanAction posture_media_scan_action_from_string(const char *s);
+
+#define POSTURE_DEFAULT_MEDIA_SCAN_MAX_BYTES (UINT64_C(4) << 30)
+#define POSTURE_DEFAULT_MEDIA_SCAN_MAX_FILES UINT64_C(100000)
+#define POSTURE_DEFAULT_MEDIA_SCAN_TIMEOUT_USEC (10 * 60 * USEC_PER_SEC)
+
+typedef struct PostureMediaScan {
+        bool enabled;                   /* `media-scan:` given: released media are scanned first */
+        PostureMediaScanAction action;
+        uint64_t max_bytes;             /* default 4GiB */
+        uint64_t max_files;             /* default 100000 */
+        uint64_t timeout_usec;          /* default 10m */
+} PostureMediaScan;
+
 typedef struct PosturePolicy {
         uint64_t interval_usec;         /* the scheduled round (default 6h) */
         bool release_quarantine;        /* a quarantine a failing check raised ends once every
@@ -83,6 +109,7 @@ typedef struct PosturePolicy {
         char **on_access_paths;         /* AV-04: NULL when neither it nor on-access-prevention is given */
         bool on_access_prevention;      /* AV-04: OnAccessPrevention yes is required */
         char *config_sha256;            /* CFG-02: 64 lower-case hex digits, NULL when not given */
+        PostureMediaScan media_scan;    /* antivirus: media-scan */
 
         int eol_year, eol_month, eol_day;       /* os-release: end-of-life (required) */
 
@@ -100,6 +127,10 @@ int posture_duration_parse(const char *s, uint64_t *ret);
 /* Writes a duration in the largest unit that divides it ("3d", "90s", "1500ms") into buf (at
  * least 32 bytes). Returns buf. */
 const char *posture_duration_format(uint64_t usec, char *buf, size_t size);
+
+/* Parses a size: a decimal number and one unit, "512B", "64KiB", "512MiB", "4GiB", "1TiB" (no
+ * sign, no space, no bare number). Returns 0 and sets *ret (bytes), -EINVAL or -ERANGE. */
+int posture_size_parse(const char *s, uint64_t *ret);
 
 typedef struct PolicyNode PolicyNode;
 
