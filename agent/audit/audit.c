@@ -525,6 +525,66 @@ void audit_log_media(Audit *a, const AuditDevice *dev, const char *disk, bool pa
         audit_stderr(message);
 }
 
+void audit_log_media_scan(Audit *a, const AuditDevice *dev, const AuditMediaScan *scan) {
+        _cleanup_free_ char *message = NULL;
+        bool infected = streq_ptr(scan->status, "infected"), clean = streq_ptr(scan->status, "clean");
+        char files[32], bytes[32], ms[32];
+        const char *fmt;
+
+        if (infected)
+                fmt = _("USB storage %s of device %s: a virus was found, the medium was removed: %s");
+        else if (streq_ptr(scan->outcome, "writable"))
+                fmt = _("USB storage %s of device %s: virus check done, the medium may be written: %s");
+        else if (streq_ptr(scan->outcome, "removed"))
+                fmt = _("USB storage %s of device %s: the virus check could not finish, the medium was removed: %s");
+        else
+                fmt = _("USB storage %s of device %s: the medium stays read-only: %s");
+        if (asprintf(&message, fmt, scan->disk, dev->name, scan->reason) < 0)
+                return (void) log_oom();
+        snprintf(files, sizeof files, "%" PRIu64, scan->files);
+        snprintf(bytes, sizeof bytes, "%" PRIu64, scan->bytes);
+        snprintf(ms, sizeof ms, "%" PRIu64, scan->usec / 1000);
+        sd_journal_send("MESSAGE=%s", message, "PRIORITY=%d", infected ? LOG_CRIT : clean ? LOG_INFO : LOG_WARNING,
+                        "MESSAGE_ID=%s", infected ? MESSAGE_ID_MEDIA_SCAN_INFECTED :
+                                         clean ? MESSAGE_ID_MEDIA_SCAN_CLEAN : MESSAGE_ID_MEDIA_SCAN_INCOMPLETE,
+                        "DEVICE_ID=%s", dev->name, "VID_PID=%s", dev->vid_pid ?: "", "DISK=%s", scan->disk,
+                        "SCAN_STATUS=%s", scan->status, "SCAN_OUTCOME=%s", scan->outcome,
+                        "SCAN_FILES=%s", files, "SCAN_BYTES=%s", bytes,
+                        "SCAN_DETECTIONS=%s", scan->detections ?: "", "REASON=%s", scan->reason, NULL);
+        const EventField fields[] = {
+                { "device", dev->name },
+                { "vid_pid", dev->vid_pid },
+                { "disk", scan->disk },
+                { "mountpoint", scan->mountpoint },
+                { "scan", scan->status },
+                { "outcome", scan->outcome },
+                { "files", files },
+                { "bytes", bytes },
+                { "elapsed_ms", ms },
+                { "detections", scan->detections },
+                { "reason", scan->reason },
+        };
+        audit_append(a, infected ? "media-scan-infected" : clean ? "media-scan-clean" : "media-scan-incomplete",
+                     fields, ELEMENTSOF(fields));
+        audit_stderr(message);
+}
+
+void audit_log_incident(Audit *a, const char *source, const char *device, const char *what) {
+        _cleanup_free_ char *message = NULL;
+
+        if (asprintf(&message, _("Security incident: %s"), what) < 0)
+                return (void) log_oom();
+        sd_journal_send("MESSAGE=%s", message, "PRIORITY=%d", LOG_CRIT, "MESSAGE_ID=%s", MESSAGE_ID_INCIDENT,
+                        "INCIDENT_SOURCE=%s", source, "DEVICE_ID=%s", device ?: "", NULL);
+        const EventField fields[] = {
+                { "source", source },
+                { "device", device },
+                { "what", what },
+        };
+        audit_append(a, "incident", fields, ELEMENTSOF(fields));
+        audit_stderr(message);
+}
+
 void audit_log_policy_last_good(Audit *a, const Policy *p, const char *copy_dir, const char *error) {
         _cleanup_free_ char *message = NULL;
 

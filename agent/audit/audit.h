@@ -71,3 +71,21 @@ void audit_log_event(Audit *a, const char *kind, const EventField *fields, size_
 /* Records the outcome of the encrypted-media check of disk (e.g. "sdb") of a device, with a
  * reason in plain words. */
 void audit_log_media(Audit *a, const AuditDevice *dev, const char *disk, bool passed, const char *reason);
+
+/* What the virus scan of a released medium found (MED-09), as plain data. */
+typedef struct AuditMediaScan {
+        const char *disk;               /* "sdb" */
+        const char *mountpoint;         /* the tree scanned */
+        const char *status;             /* media_scan_status_to_string(): "clean", "infected", ... */
+        const char *outcome;            /* what was done: "writable", "read-only", "removed" */
+        uint64_t files, bytes, usec;
+        const char *detections;         /* "path: signature; ..." or NULL */
+        const char *reason;             /* staff-facing, translated */
+} AuditMediaScan;
+
+/* Records the outcome of the virus scan of a medium of dev. */
+void audit_log_media_scan(Audit *a, const AuditDevice *dev, const AuditMediaScan *scan);
+
+/* Records an incident (INC-03, kind "incident"): source names what raised it ("media-scan"), what
+ * says it in plain words (translated), device may be NULL. */
+void audit_log_incident(Audit *a, const char *source, const char *device, const char *what);

@@ -136,6 +136,12 @@ static uint64_t media_policy_generation(void *userdata) {
         return policy_store_generation(m->policy);
 }
 
+static const PosturePolicy *media_posture(void *userdata) {
+        Manager *m = userdata;
+
+        return policy_get_posture(policy_store_get(m->policy));
+}
+
 static void on_policy_dir_changed(void *userdata) {
         manager_reload_policy(userdata);
 }
@@ -270,6 +276,7 @@ int manager_new(const AgentSettings *s, Manager **ret) {
         static const MediaGateOps media_ops = {
                 .find_device = media_find_device,
                 .policy_generation = media_policy_generation,
+                .posture = media_posture,
         };
         Manager *m;
         int r;
@@ -316,6 +323,8 @@ int manager_new(const AgentSettings *s, Manager **ret) {
         if (r >= 0)
                 r = media_gate_new(m->event, m->udev, m->audit, m->runtime_dir,
                                    (uint64_t) s->media_timeout_sec * 1000000U, &media_ops, m, &m->media);
+        if (r >= 0)
+                r = media_gate_set_state_dir(m->media, m->state_dir);     /* media scan (MED-09) */
         if (r >= 0)
                 r = net_agent_new(m->event, m->audit, m->state_dir, &m->net);
         if (r >= 0) {

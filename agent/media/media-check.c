@@ -213,9 +213,9 @@ int media_check_block(const char *devnode, const char *const *luks_uuids, MediaV
         return media_check_fd(fd, luks_uuids, ret);
 }
 
-static int set_read_only_node(const char *devnode) {
+static int set_read_only_node(const char *devnode, bool ro) {
         _cleanup_close_ int fd = -EBADF;
-        int one = 1;
+        int one = ro;
 
         fd = open(devnode, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
@@ -226,6 +226,10 @@ static int set_read_only_node(const char *devnode) {
 }
 
 int media_set_read_only(const char *devnode, const char *sysfs_root) {
+        return media_set_read_only_mode(devnode, sysfs_root, true);
+}
+
+int media_set_read_only_mode(const char *devnode, const char *sysfs_root, bool ro) {
         _cleanup_(closedirp) DIR *d = NULL;
         char path[512];
         const char *name;
@@ -236,7 +240,7 @@ int media_set_read_only(const char *devnode, const char *sysfs_root) {
 
         /* The whole disk first: a partition's own flag is separate from the disk's
          * (BLKROSET on sdb does not cover sdb1), so each node is set on its own. */
-        r = set_read_only_node(devnode);
+        r = set_read_only_node(devnode, ro);
         if (r < 0)
                 return r;
 
@@ -255,7 +259,7 @@ int media_set_read_only(const char *devnode, const char *sysfs_root) {
                 if (faccessat(dirfd(d), rel, F_OK, 0) < 0)
                         continue;
                 snprintf(node, sizeof node, "/dev/%s", de->d_name);
-                r = set_read_only_node(node);
+                r = set_read_only_node(node, ro);
                 if (r < 0)
                         return r;
         }

@@ -45,6 +45,9 @@ int media_check_block(const char *devnode, const char *const *luks_uuids, MediaV
  * using sysfs under sysfs_root (NULL = "/sys") to find the partitions.
  * Returns 0, or a negative errno from the first node that could not be set. */
 int media_set_read_only(const char *devnode, const char *sysfs_root);
+/* Same, setting (ro) or clearing (!ro) the flag: a medium whose virus scan came out clean is made
+ * writable again this way. */
+int media_set_read_only_mode(const char *devnode, const char *sysfs_root, bool ro);
 
 /* A plain-words reason for a failed verdict, translated with gettext, in buf.
  * Returns buf. */

@@ -24,6 +24,8 @@
 #include "macro.h"
 #include "media-gate.h"
 #include "media-check.h"
+#include "media-scan-job.h"
+#include "quarantine-file.h"
 #include "udev-util.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
@@ -31,6 +33,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 typedef enum JobKind {
         JOB_WAIT_DISK,          /* a storage interface was authorized: its disk should appear */
         JOB_CHECK,              /* a child process is checking a disk */
+        JOB_SCAN,               /* a released disk waits for its mount, then for its virus scan */
 } JobKind;
 
 typedef struct MediaJob MediaJob;
@@ -49,6 +52,9 @@ struct MediaJob {
         pid_t pid;              /* JOB_CHECK: the child, 0 once reaped */
         int fd;                 /* JOB_CHECK: read end of the result pipe */
         bool decided;           /* JOB_CHECK: the outcome was acted on; only the child is left to reap */
+        MediaScanJob *scan;     /* JOB_SCAN: the mount watch and the scan (media-scan-job.h) */
+        bool registered_ro;     /* JOB_SCAN: the registration is read-only: never made writable */
+        PostureMediaScanAction scan_action; /* JOB_SCAN: the policy's action for an unfinished scan */
         sd_event_source *io_source;
         sd_event_source *timer;
 };
@@ -58,6 +64,7 @@ struct MediaGate {
         struct udev *udev;
         Audit *audit;
         char *runtime_dir;
+        char *state_dir;        /* where a detection writes the quarantine request; NULL: no scans */
         MediaGateOps ops;
         void *userdata;
         uint64_t timeout_usec;
@@ -79,6 +86,7 @@ static MediaJob *job_free(MediaJob *j) {
                 return NULL;
         sd_event_source_disable_unref(j->io_source);
         sd_event_source_disable_unref(j->timer);
+        media_scan_job_free(j->scan);
         if (j->pid > 0) {
                 (void) kill(j->pid, SIGKILL);
                 (void) waitpid(j->pid, NULL, WNOHANG);
@@ -305,11 +313,139 @@ static bool disk_gone(const char *syspath) {
         return r == -ENOENT || (r >= 0 && size == 0);
 }
 
+/* ---- the virus scan of a released medium (MED-09) ---- */
+
+/* The posture policy when it asks for media scans and the gate can act on a detection, else NULL. */
+static const PosturePolicy *scan_policy(MediaGate *m) {
+        const PosturePolicy *pp = m->ops.posture ? m->ops.posture(m->userdata) : NULL;
+
+        return pp && pp->media_scan.enabled && m->state_dir ? pp : NULL;
+}
+
+/* "path: signature; path: signature" of the detections named in res. */
+static char *detections_text(const MediaScanResult *res) {
+        char *t = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream(&t, &n);
+
+        if (!f)
+                return NULL;
+        for (unsigned i = 0; i < res->n_detections && i < MEDIA_SCAN_MAX_DETECTIONS; i++)
+                fprintf(f, "%s%s: %s", i ? "; " : "", res->detections[i].path, res->detections[i].signature);
+        if (res->n_detections > MEDIA_SCAN_MAX_DETECTIONS)
+                fprintf(f, "; +%u", res->n_detections - MEDIA_SCAN_MAX_DETECTIONS);
+        if (fclose(f) != 0) {
+                free(t);
+                return NULL;
+        }
+        return t;
+}
+
+/* The scan ended: act on media_scan_decide(). Security-critical: the medium stays read-only
+ * unless the decision and every step of making it writable say otherwise. */
+static void on_scan_done(void *userdata, const MediaScanResult *res, const char *mountpoint) {
+        MediaJob *j = ASSERT_PTR(userdata);
+        MediaGate *m = j->gate;
+        MediaScanDecision d = media_scan_decide(res, j->scan_action, j->registered_ro);
+        _cleanup_free_ char *detections = NULL, *devnode = NULL;
+        const char *outcome = "read-only";
+        char reason[512];
+        const Device *dev = job_device(j);
+        int r;
+
+        media_scan_reason(res, reason, sizeof reason);
+        if (!dev) {
+                log_info("%s: its USB device went away during the virus scan", j->disk_name);
+                return job_remove(j);
+        }
+        if (d.writable) {
+                if (asprintf(&devnode, "/dev/%s", j->disk_name) < 0)
+                        return (void) log_oom();
+                r = media_set_read_only_mode(devnode, NULL, false);
+                if (r < 0)
+                        log_error_errno(r, "%s: cannot make %s writable after its virus scan, it stays "
+                                        "read-only: %m", dev->name, j->disk_name);
+                else
+                        outcome = "writable";
+        }
+        if (d.deauthorize) {
+                const char *intf = j->intf_syspath ? strrchr(j->intf_syspath, '/') : NULL;
+
+                outcome = "removed";
+                if (!j->intf_syspath)
+                        log_error("%s: no USB interface above %s, cannot de-authorize it", dev->name, j->disk_name);
+                else {
+                        r = enforce_interface(j->intf_syspath, intf ? intf + 1 : j->intf_syspath, false);
+                        if (r < 0 && r != -ENOENT && r != -ENODEV)
+                                log_error_errno(r, "%s: failed to de-authorize %s: %m", dev->name, intf ? intf + 1 : "?");
+                }
+        }
+        detections = detections_text(res);
+        AuditDevice ad = device_audit(dev);
+        AuditMediaScan rec = {
+                .disk = j->disk_name,
+                .mountpoint = mountpoint,
+                .status = media_scan_status_to_string(res->status),
+                .outcome = outcome,
+                .files = res->n_files,
+                .bytes = res->n_bytes,
+                .usec = res->usec,
+                .detections = detections,
+                .reason = reason,
+        };
+        audit_log_media_scan(m->audit, &ad, &rec);
+        if (d.quarantine) {
+                r = quarantine_state_write(m->state_dir, reason, "trigger:media-scan");
+                if (r < 0)
+                        log_error_errno(r, "%s: cannot write the quarantine request: %m", dev->name);
+        }
+        if (d.incident) {
+                _cleanup_free_ char *what = NULL;
+
+                if (asprintf(&what, _("A virus was found on USB storage %s of device %s: %s"), j->disk_name,
+                             dev->name, detections ?: "?") >= 0)
+                        audit_log_incident(m->audit, "media-scan", dev->name, what);
+        }
+        job_remove(j);
+}
+
+static void scan_start(MediaGate *m, const Device *dev, const MediaJob *check, const PosturePolicy *pp,
+                       bool registered_ro) {
+        MediaScanLimits limits = {
+                .max_bytes = pp->media_scan.max_bytes,
+                .max_files = pp->media_scan.max_files,
+                .timeout_usec = pp->media_scan.timeout_usec,
+        };
+        MediaJob *j;
+        int r;
+
+        j = job_new(m, JOB_SCAN, dev, check->intf_syspath);
+        if (!j)
+                return (void) log_oom();
+        j->registered_ro = registered_ro;
+        j->scan_action = pp->media_scan.action;
+        j->disk_syspath = strdup(check->disk_syspath);
+        j->disk_name = strdup(check->disk_name);
+        if (!j->disk_syspath || !j->disk_name) {
+                job_remove(j);
+                return (void) log_oom();
+        }
+        r = media_scan_job_new(m->event, j->disk_syspath, &limits, pp->socket, on_scan_done, j, &j->scan);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot watch %s for its mount, it stays read-only: %m", dev->name,
+                                j->disk_name);
+                job_remove(j);
+                return;
+        }
+        log_info("%s: %s stays read-only until its file system is mounted and scanned", dev->name, j->disk_name);
+}
+
 /* The outcome of a finished check. Security-critical: the disk stays pending unless every step
  * below succeeds. */
 static void check_decide(MediaJob *j, const CheckResult *res, const char *crash) {
         MediaGate *m = j->gate;
         const PolicyMedium *medium;
+        const PosturePolicy *scan;
         char reason[512];
         const Device *dev;
         int r;
@@ -363,6 +499,21 @@ static void check_decide(MediaJob *j, const CheckResult *res, const char *crash)
                                       _("The medium could not be made read-only"));
                 }
         }
+        scan = scan_policy(m);
+        if (scan && !(medium && policy_medium_get_access(medium) == MEDIA_ACCESS_READ_ONLY)) {
+                /* Scanned before use (MED-09): released read-only until the scan says otherwise. */
+                _cleanup_free_ char *devnode = NULL;
+
+                if (asprintf(&devnode, "/dev/%s", j->disk_name) < 0)
+                        return (void) log_oom();
+                r = media_set_read_only(devnode, NULL);
+                if (r < 0) {
+                        log_error_errno(r, "%s: cannot make %s read-only for its virus scan: %m", dev->name,
+                                        j->disk_name);
+                        return reject(m, dev, j->intf_syspath, j->disk_name,
+                                      _("The medium could not be made read-only for its virus check"));
+                }
+        }
         r = release_disk(m, j->disk_syspath, j->disk_name, j->diskseq);
         if (r < 0) {
                 log_error_errno(r, "%s: cannot release %s, it stays pending: %m", dev->name, j->disk_name);
@@ -370,6 +521,8 @@ static void check_decide(MediaJob *j, const CheckResult *res, const char *crash)
         }
         audit_log_media_of(m->audit, dev, j->disk_name, true,
                         media_verdict_reason(&res->verdict, reason, sizeof reason));
+        if (scan)
+                scan_start(m, dev, j, scan, medium && policy_medium_get_access(medium) == MEDIA_ACCESS_READ_ONLY);
 }
 
 static int check_start(MediaGate *g, const Device *dev, struct udev_device *disk);
@@ -682,6 +835,16 @@ int media_gate_enumerate(MediaGate *g) {
         return n;
 }
 
+int media_gate_set_state_dir(MediaGate *g, const char *state_dir) {
+        char *d = state_dir ? strdup(state_dir) : NULL;
+
+        if (state_dir && !d)
+                return -ENOMEM;
+        free(g->state_dir);
+        g->state_dir = d;
+        return 0;
+}
+
 int media_gate_new(sd_event *event, struct udev *udev, Audit *audit, const char *runtime_dir,
                    uint64_t timeout_usec, const MediaGateOps *ops, void *userdata, MediaGate **ret) {
         MediaGate *g = calloc(1, sizeof(MediaGate));
@@ -715,6 +878,7 @@ MediaGate *media_gate_free(MediaGate *g) {
         sd_event_unref(g->event);
         udev_unref(g->udev);
         free(g->runtime_dir);
+        free(g->state_dir);
         free(g);
         return NULL;
 }

@@ -25,6 +25,7 @@
 
 #include "audit.h"
 #include "device.h"
+#include "policy-posture.h"
 
 typedef struct MediaGate MediaGate;
 
@@ -36,12 +37,19 @@ typedef struct MediaGateOps {
         /* A counter that changes with every policy put in force: a check that started under an
          * older policy is run again (the registered LUKS UUIDs may differ). */
         uint64_t (*policy_generation)(void *userdata);
+        /* The `posture:` section in force, or NULL (optional). Where its antivirus check has
+         * `media-scan:`, a medium that passed is released read-only, and made writable only once
+         * its mounted file system was scanned clean through clamd (MED-09, media-scan-job.h). */
+        const PosturePolicy *(*posture)(void *userdata);
 } MediaGateOps;
 
 /* Flags go to runtime_dir/media/. timeout_usec: how long a disk may take to appear, and its
  * check to finish. */
 int media_gate_new(sd_event *event, struct udev *udev, Audit *audit, const char *runtime_dir,
                    uint64_t timeout_usec, const MediaGateOps *ops, void *userdata, MediaGate **ret);
+/* The state directory, where a virus found on a medium writes the quarantine request
+ * (quarantine-file.h, source "trigger:media-scan"). Without it no medium is scanned. */
+int media_gate_set_state_dir(MediaGate *g, const char *state_dir);
 /* Stops running checks (their children are killed): their disks stay pending. */
 MediaGate *media_gate_free(MediaGate *g);
 

@@ -14,7 +14,14 @@ clamd -> timeout within the time limit. The scan rate of 500 small files is prin
 Without root (no tmpfs mount) the tree is a plain directory and the case of a file system mounted
 inside it is skipped, saying so.
 
-Usage: media-scan-test.py MEDIA_SCAN_TOOL"""
+The agent's job (media-scan-job-tool): a LUKS2 volume on a loop device, opened with
+cryptsetup and formatted ext4 holding EICAR; the job watches the mount table (POLLPRI), a decoy
+ext4 on another loop device is mounted first and must not be taken, then the LUKS volume's
+dm device is mounted read-only: the job must scan that mount (the dm device's slave is the loop
+disk) and report the detection. Skipped, saying why, without root, losetup, cryptsetup or
+mkfs.ext4.
+
+Usage: media-scan-test.py MEDIA_SCAN_TOOL MEDIA_SCAN_JOB_TOOL"""
 
 import importlib.util
 import json
@@ -35,6 +42,7 @@ ct = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(ct)
 
 TOOL = sys.argv[1]
+JOB_TOOL = sys.argv[2]
 SIGNATURE = 'Mamori.Test.EICAR.UNOFFICIAL'
 BIG = 1 << 40
 
@@ -206,6 +214,82 @@ def case_rate(c):
         m.close()
 
 
+def run(*args, **kw):
+    p = subprocess.run(list(args), capture_output=True, text=True, timeout=60, check=False, **kw)
+    assert p.returncode == 0, f'{args}: {p.returncode} {p.stderr.strip()}'
+    return p.stdout.strip()
+
+
+def case_mount_watch(c):
+    tools = [shutil.which(t, path='/usr/sbin:/sbin:/usr/bin') for t in ('losetup', 'cryptsetup', 'mkfs.ext4')]
+    if os.geteuid() != 0 or not all(tools):
+        print('     skipped: the mount watch needs root, losetup, cryptsetup and mkfs.ext4')
+        return
+    env = dict(os.environ, DM_DISABLE_UDEV='1')     # libdevmapper makes the node itself
+    work = tempfile.mkdtemp(prefix='mamori-luks-')
+    loops, mounts, mapper = [], [], f'mamori-scan-{os.getpid()}'
+    opened = False
+    job = None
+    try:
+        content = os.path.join(work, 'content')
+        os.makedirs(os.path.join(content, 'sub'))
+        with open(os.path.join(content, 'clean.txt'), 'wb') as f:
+            f.write(b'hello\n')
+        with open(os.path.join(content, 'sub', 'eicar.com'), 'wb') as f:
+            f.write(ct.EICAR)
+        key = os.path.join(work, 'key')
+        with open(key, 'wb') as f:
+            f.write(b'mamori-test-key')
+        for name in ('medium.img', 'decoy.img'):
+            img = os.path.join(work, name)
+            with open(img, 'wb') as f:
+                f.truncate(48 << 20)
+            loops.append(run('losetup', '--find', '--show', img))
+        medium, decoy = loops
+        run('cryptsetup', 'luksFormat', '--type', 'luks2', '--pbkdf', 'pbkdf2', '--pbkdf-force-iterations',
+            '1000', '--batch-mode', '--key-file', key, medium, env=env)
+        p = subprocess.run(['cryptsetup', 'open', '--key-file', key, medium, mapper], env=env, capture_output=True,
+                           text=True, timeout=60, check=False)
+        if p.returncode == 0:
+            opened = True
+            volume = f'/dev/mapper/{mapper}'
+        else:
+            print(f'     no device-mapper here ({p.stderr.strip()}): the medium is ext4 on the loop disk itself; '
+                  'the dm stack is covered by test-media-scan (sysfs fixture)')
+            volume = medium
+        run('mkfs.ext4', '-q', '-F', '-d', content, volume)
+        run('mkfs.ext4', '-q', '-d', content, decoy)      # the same files, on another disk
+        disk = os.path.realpath(f'/sys/class/block/{os.path.basename(medium)}')
+        job = subprocess.Popen([JOB_TOOL, disk, c.socket, '30000'], stdout=subprocess.PIPE, text=True)  # pylint: disable=consider-using-with
+        assert job.stdout.readline().strip() == 'watching'
+        for dev, name in ((decoy, 'decoy'), (volume, 'medium')):
+            mnt = os.path.join(work, name)
+            os.mkdir(mnt)
+            run('mount', '-o', 'ro', dev, mnt)
+            mounts.append(mnt)
+            if name == 'decoy':
+                decoy_mounted = time.monotonic()
+        start = time.monotonic()
+        out, _ = job.communicate(timeout=60)
+        res = json.loads(out)
+        assert res['mountpoint'] == mounts[1], (res, mounts)       # the LUKS medium, never the decoy
+        assert res['status'] == 'infected' and res['files'] == 2, res
+        assert [(d['path'], d['signature']) for d in res['detections']] == [('sub/eicar.com', SIGNATURE)], res
+        print(f'     {volume}: mount to result: {time.monotonic() - start:.2f} s '
+              f'({time.monotonic() - decoy_mounted:.2f} s since the decoy was mounted)')
+    finally:
+        if job and job.poll() is None:
+            job.kill()
+            job.wait()
+        for mnt in reversed(mounts):
+            subprocess.run(['umount', mnt], check=False)
+        if opened:
+            subprocess.run(['cryptsetup', 'close', mapper], env=env, check=False)
+        for loop in loops:
+            subprocess.run(['losetup', '-d', loop], check=False)
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     if not ct.CLAMD:
         print('clamd not installed (Debian: clamav-daemon): skipped')
@@ -219,6 +303,7 @@ def main():
         cases.run('clamd-down', lambda: case_down(c))
         cases.run('clamd-stuck', lambda: case_stuck(c))
         cases.run('scan-rate', lambda: case_rate(c))
+        cases.run('mount-watch', lambda: case_mount_watch(c))
         return cases.exit_status()
     finally:
         c.close()

@@ -9,11 +9,17 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "media-scan-job.h"
 #include "media-scan.h"
 #include "policy.h"
 
@@ -204,6 +210,69 @@ static void test_policy(void **state) {
         }
 }
 
+static void mkdirs(const char *root, const char *rel) {
+        char path[512];
+
+        snprintf(path, sizeof path, "%s/%s", root, rel);
+        for (char *p = path + strlen(root) + 1; *p; p++)
+                if (*p == '/') {
+                        *p = 0;
+                        (void) mkdir(path, 0755);
+                        *p = '/';
+                }
+        assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
+}
+
+static void link_at(const char *root, const char *target, const char *rel) {
+        char path[512];
+
+        snprintf(path, sizeof path, "%s/%s", root, rel);
+        assert_int_equal(symlink(target, path), 0);
+}
+
+/* Which mounts belong to the disk: its partitions and a dm-crypt device over one, in a sysfs
+ * fixture (the real dm stack cannot be built where device-mapper is missing). */
+static void test_devno_on_disk(void **state) {
+        char root[256], disk[600], other[600], cmd[700];
+
+        snprintf(root, sizeof root, "%s/test-media-scan-XXXXXX", getenv("TMPDIR") ?: P_tmpdir);
+        assert_non_null(mkdtemp(root));
+        mkdirs(root, "devices/virtual/block/sdb/sdb1");
+        mkdirs(root, "devices/virtual/block/sdc/sdc1");
+        mkdirs(root, "devices/virtual/block/dm-0/slaves");
+        mkdirs(root, "devices/virtual/block/dm-1/slaves");
+        mkdirs(root, "devices/virtual/block/dm-2/slaves");
+        mkdirs(root, "dev/block");
+        link_at(root, "../../sdb/sdb1", "devices/virtual/block/dm-0/slaves/sdb1");   /* LUKS on sdb1 */
+        link_at(root, "../../sdc/sdc1", "devices/virtual/block/dm-1/slaves/sdc1");   /* LUKS on sdc1 */
+        link_at(root, "../../dm-0", "devices/virtual/block/dm-2/slaves/dm-0");       /* LVM on the LUKS */
+        link_at(root, "../../devices/virtual/block/sdb", "dev/block/8:16");
+        link_at(root, "../../devices/virtual/block/sdb/sdb1", "dev/block/8:17");
+        link_at(root, "../../devices/virtual/block/sdc/sdc1", "dev/block/8:33");
+        link_at(root, "../../devices/virtual/block/dm-0", "dev/block/253:0");
+        link_at(root, "../../devices/virtual/block/dm-1", "dev/block/253:1");
+        link_at(root, "../../devices/virtual/block/dm-2", "dev/block/253:2");
+        snprintf(disk, sizeof disk, "%s/devices/virtual/block/sdb", root);
+        snprintf(other, sizeof other, "%s/devices/virtual/block/sdc", root);
+
+        assert_true(media_scan_devno_on_disk(makedev(8, 16), disk, root));
+        assert_true(media_scan_devno_on_disk(makedev(8, 17), disk, root));
+        assert_true(media_scan_devno_on_disk(makedev(253, 0), disk, root));
+        assert_true(media_scan_devno_on_disk(makedev(253, 2), disk, root));
+        assert_false(media_scan_devno_on_disk(makedev(253, 1), disk, root));
+        assert_false(media_scan_devno_on_disk(makedev(8, 33), disk, root));
+        assert_true(media_scan_devno_on_disk(makedev(253, 1), other, root));
+        assert_false(media_scan_devno_on_disk(makedev(0, 45), disk, root));          /* tmpfs */
+        assert_false(media_scan_devno_on_disk(makedev(7, 0), disk, root));           /* not in sysfs */
+        /* "sdb" must not match "sdb10"-style siblings by prefix: sdbx is another disk */
+        mkdirs(root, "devices/virtual/block/sdbx");
+        link_at(root, "../../devices/virtual/block/sdbx", "dev/block/8:48");
+        assert_false(media_scan_devno_on_disk(makedev(8, 48), disk, root));
+
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+        assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_reply),
@@ -211,6 +280,7 @@ int main(void) {
                 cmocka_unit_test(test_strings),
                 cmocka_unit_test(test_size),
                 cmocka_unit_test(test_policy),
+                cmocka_unit_test(test_devno_on_disk),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
