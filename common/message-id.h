@@ -20,11 +20,10 @@
 #define MESSAGE_ID_MEDIA_PASSED         "8e8874ba43a740eb80a304c979071087"
 #define MESSAGE_ID_MEDIA_FAILED         "6f74027217e14f2b8a977de8d83af38e"
 
-/* The virus scan of a released medium (agent/media, MED-09) and the incident it raises (INC-03) */
+/* The virus scan of a released medium (agent/media, MED-09); its incident is MESSAGE_ID_INCIDENT */
 #define MESSAGE_ID_MEDIA_SCAN_CLEAN     "ccee5497d25f433dafda87b06f97419e"
 #define MESSAGE_ID_MEDIA_SCAN_INFECTED  "95c9934e064f4f16b1dd12453700f69f"
 #define MESSAGE_ID_MEDIA_SCAN_INCOMPLETE "16116ce1b5f84f73b34869c10ef33ef9"
-#define MESSAGE_ID_INCIDENT             "b5062e90e5334807b2ec1c19348e2acf"
 
 /* The event log (agent/audit) */
 #define MESSAGE_ID_RECORDS_LOST         "a79cfca27f814ed0944e6be1aad51d3c"

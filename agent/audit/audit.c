@@ -576,10 +576,13 @@ void audit_log_incident(Audit *a, const char *source, const char *device, const 
                 return (void) log_oom();
         sd_journal_send("MESSAGE=%s", message, "PRIORITY=%d", LOG_CRIT, "MESSAGE_ID=%s", MESSAGE_ID_INCIDENT,
                         "INCIDENT_SOURCE=%s", source, "DEVICE_ID=%s", device ?: "", NULL);
+        /* The same fields as the posture rounds' incident (agent/posture/posture-agent.c). */
         const EventField fields[] = {
                 { "source", source },
+                { "reason", what },
+                { "requirements", "INC-03" },
                 { "device", device },
-                { "what", what },
+                { "message", message },
         };
         audit_append(a, "incident", fields, ELEMENTSOF(fields));
         audit_stderr(message);

@@ -86,6 +86,6 @@ typedef struct AuditMediaScan {
 /* Records the outcome of the virus scan of a medium of dev. */
 void audit_log_media_scan(Audit *a, const AuditDevice *dev, const AuditMediaScan *scan);
 
-/* Records an incident (INC-03, kind "incident"): source names what raised it ("media-scan"), what
+/* Records an incident (INC-03, kind "incident"): source names what raised it ("trigger:media-scan"), what
  * says it in plain words (translated), device may be NULL. */
 void audit_log_incident(Audit *a, const char *source, const char *device, const char *what);

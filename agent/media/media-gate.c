@@ -404,7 +404,7 @@ static void on_scan_done(void *userdata, const MediaScanResult *res, const char 
 
                 if (asprintf(&what, _("A virus was found on USB storage %s of device %s: %s"), j->disk_name,
                              dev->name, detections ?: "?") >= 0)
-                        audit_log_incident(m->audit, "media-scan", dev->name, what);
+                        audit_log_incident(m->audit, "trigger:media-scan", dev->name, what);
         }
         job_remove(j);
 }
