@@ -79,7 +79,7 @@ int clamd_scan_reply_parse(const char *reply, size_t size, ClamdScanVerdict *ret
         if (size < 4 || memcmp(p, "fd[", 3) != 0)
                 return -EBADMSG;
         end = memchr(p, ']', size);
-        if (!end || end == p + 3 || (size_t) (end - p) + 2 > size || end[1] != ':' || end[2] != ' ')
+        if (!end || end == p + 3 || (size_t) (end - p) + 3 > size || end[1] != ':' || end[2] != ' ')
                 return -EBADMSG;
         for (const char *d = p + 3; d < end; d++)
                 if (*d < '0' || *d > '9')

@@ -48,7 +48,7 @@ static void test_reply(void **state) {
         assert_int_equal(parse("fd[3]: ERROR", &v, sig, sizeof sig), 0);
 
         static const char *const bad[] = {
-                "", "OK", "PONG", "fd[]: OK", "fd[x]: OK", "fd[10] OK", "fd[10]:OK", "fd[10]: ", "fd[10]: FOUND",
+                "", "OK", "PONG", "fd[]: OK", "fd[x]: OK", "fd[10] OK", "fd[10]:OK", "fd[10]: ", "fd[10]:", "fd[10]: FOUND",
                 "fd[10]: two words FOUND", "fd[10]: ok", "fd[10]: OK OK", "fd[10", "/tmp/x: OK",
                 "fd[10]: Sig\x01 FOUND",
         };
