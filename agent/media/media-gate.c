@@ -519,8 +519,14 @@ static void check_decide(MediaJob *j, const CheckResult *res, const char *crash)
                 log_error_errno(r, "%s: cannot release %s, it stays pending: %m", dev->name, j->disk_name);
                 return;
         }
-        audit_log_media_of(m->audit, dev, j->disk_name, true,
-                        media_verdict_reason(&res->verdict, reason, sizeof reason));
+        media_verdict_reason(&res->verdict, reason, sizeof reason);
+        if (scan) {
+                size_t n = strlen(reason);
+
+                snprintf(reason + n, sizeof reason - n, "; %s",
+                         _("read-only until its virus check is done"));
+        }
+        audit_log_media_of(m->audit, dev, j->disk_name, true, reason);
         if (scan)
                 scan_start(m, dev, j, scan, medium && policy_medium_get_access(medium) == MEDIA_ACCESS_READ_ONLY);
 }
