@@ -10,6 +10,7 @@
 #include "check-os-release.h"
 #include "check-screen-lock.h"
 #include "check-time-sync.h"
+#include "check-updates.h"
 #include "macro.h"
 #include "posture-run.h"
 
@@ -65,6 +66,17 @@ static int run_one(PostureCheckId id, const PosturePolicy *pp, const PostureRunO
                 s.desktops = pp->desktops;
                 k = screen_lock_verdict(&s, pp->idle_max_usec, r);
                 screen_lock_state_done(&s);
+                return k;
+        }
+        case POSTURE_CHECK_UPDATES: {
+                UpdatesState s;
+                int k;
+
+                k = updates_probe(o->root, &s);
+                if (k < 0)
+                        return k;
+                k = updates_verdict(&s, pp->max_pending, pp->max_update_age_usec, now, r);
+                updates_state_done(&s);
                 return k;
         }
         case _POSTURE_CHECK_MAX:

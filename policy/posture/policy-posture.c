@@ -25,6 +25,7 @@ static const char *const posture_check_id_table[_POSTURE_CHECK_MAX] = {
         [POSTURE_CHECK_ANTIVIRUS] = "antivirus",
         [POSTURE_CHECK_OS_RELEASE] = "os-release",
         [POSTURE_CHECK_SCREEN_LOCK] = "screen-lock",
+        [POSTURE_CHECK_UPDATES] = "updates",
 };
 DEFINE_STRING_TABLE(posture_check_id, PostureCheckId);
 
@@ -39,6 +40,7 @@ static const char *const default_requirements[_POSTURE_CHECK_MAX][3] = {
         [POSTURE_CHECK_ANTIVIRUS] = { "AV-01", "AV-02" },
         [POSTURE_CHECK_OS_RELEASE] = { "PAT-02" },
         [POSTURE_CHECK_SCREEN_LOCK] = { "LCK-01" },
+        [POSTURE_CHECK_UPDATES] = { "PAT-01" },
 };
 
 /* ---- durations ---- */
@@ -106,6 +108,23 @@ static int parse_duration(const PolicyNode *v, const char *key, uint64_t *ret, P
                                          "(ms, s, m, h, d), e.g. 90s", s, key);
         if (*ret == 0)
                 return policy_node_error(reterr, v, "'%s' must be longer than 0", key);
+        return 0;
+}
+
+/* A whole number from 0 to max (a YAML integer: digits only). */
+static int parse_count(const PolicyNode *v, const char *key, unsigned max, unsigned *ret, PolicyError *reterr) {
+        const char *s;
+        uint64_t n = 0;
+        int r;
+
+        r = policy_node_get_string(v, key, &s, reterr);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; s[i] >= '0' && s[i] <= '9' && n <= max; i++)
+                n = n * 10 + (uint64_t) (s[i] - '0');
+        if (isempty(s) || strspn(s, "0123456789") != strlen(s) || n > max)
+                return policy_node_error(reterr, v, "'%s' must be a whole number from 0 to %u", key, max);
+        *ret = (unsigned) n;
         return 0;
 }
 
@@ -319,6 +338,16 @@ CHECK_HANDLER(lock_desktops) {
         return 0;
 }
 
+CHECK_HANDLER(updates_max_pending) {
+        CheckParse *cp = userdata;
+        return parse_count(v, "max-pending", POSTURE_MAX_PENDING_LIMIT, &cp->pp->max_pending, reterr);
+}
+
+CHECK_HANDLER(updates_max_age) {
+        CheckParse *cp = userdata;
+        return parse_duration(v, "max-age", &cp->pp->max_update_age_usec, reterr);
+}
+
 #define COMMON_KEYS                                     \
         { "action",       check_action },               \
         { "requirements", check_requirements },         \
@@ -360,6 +389,12 @@ static const PolicyKeyTable screen_lock_table[] = {
         { "desktops", lock_desktops },
 };
 
+static const PolicyKeyTable updates_table[] = {
+        COMMON_KEYS,
+        { "max-pending", updates_max_pending },
+        { "max-age",     updates_max_age },
+};
+
 static const struct {
         const PolicyKeyTable *table;
         size_t n;
@@ -369,6 +404,7 @@ static const struct {
         [POSTURE_CHECK_ANTIVIRUS] = { antivirus_table, ELEMENTSOF(antivirus_table) },
         [POSTURE_CHECK_OS_RELEASE] = { os_release_table, ELEMENTSOF(os_release_table) },
         [POSTURE_CHECK_SCREEN_LOCK] = { screen_lock_table, ELEMENTSOF(screen_lock_table) },
+        [POSTURE_CHECK_UPDATES] = { updates_table, ELEMENTSOF(updates_table) },
 };
 
 /* The check's own IDs, and for antivirus those of the parts the policy turns on. */
@@ -408,7 +444,7 @@ static int check_parse(PosturePolicy *pp, const PolicyNode *k, const PolicyNode 
 
         if (id < 0)
                 return policy_node_error(reterr, k, "unknown check '%s' (time-sync, disk-encryption, antivirus, "
-                                         "os-release, screen-lock)", k->value);
+                                         "os-release, screen-lock, updates)", k->value);
         cp = (CheckParse) { .pp = pp, .id = id };
         pp->checks[id].enabled = true;
         r = policy_node_map_dispatch(v, k->value, check_tables[id].table, check_tables[id].n, &cp, reterr);
@@ -501,6 +537,7 @@ int posture_policy_parse_node(const PolicyNode *node, PosturePolicy **ret, Polic
                 .swap = true,
                 .max_definition_age_usec = POSTURE_DEFAULT_MAX_DEFINITION_AGE_USEC,
                 .scan_timeout_usec = POSTURE_DEFAULT_SCAN_TIMEOUT_USEC,
+                .max_update_age_usec = POSTURE_DEFAULT_MAX_UPDATE_AGE_USEC,
         };
         r = policy_node_map_dispatch(node, "posture", section_table, ELEMENTSOF(section_table), pp, reterr);
         if (r < 0)

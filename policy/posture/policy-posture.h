@@ -3,8 +3,8 @@
 
 /* The `posture:` section of a policy (policy/SYNTAX.md, "Posture"), as plain data.
  *
- * LOG-07, DAT-01, AV-01..AV-04, CFG-02, PAT-02, LCK-01. The parser fills a PosturePolicy; the posture
- * checks (agent/posture/) read it and nothing else. Pure: no I/O, no logging. */
+ * LOG-07, DAT-01, AV-01..AV-04, CFG-02, PAT-02, LCK-01, PAT-01. The parser fills a PosturePolicy;
+ * the posture checks (agent/posture/) read it and nothing else. Pure: no I/O, no logging. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,11 +36,12 @@ typedef enum PostureCheckId {
         POSTURE_CHECK_ANTIVIRUS,
         POSTURE_CHECK_OS_RELEASE,
         POSTURE_CHECK_SCREEN_LOCK,
+        POSTURE_CHECK_UPDATES,
         _POSTURE_CHECK_MAX,
         _POSTURE_CHECK_INVALID = -22,
 } PostureCheckId;
 
-/* "time-sync", "disk-encryption", "antivirus", "os-release", "screen-lock". */
+/* "time-sync", "disk-encryption", "antivirus", "os-release", "screen-lock", "updates". */
 const char *posture_check_id_to_string(PostureCheckId id);
 PostureCheckId posture_check_id_from_string(const char *s);
 /* Whether a check can put things right itself (action: enforce). Only screen-lock can. */
@@ -60,6 +61,8 @@ typedef struct PostureCheckPolicy {
 #define POSTURE_DEFAULT_CLAMD_SOCKET "/run/clamav/clamd.ctl"
 #define POSTURE_DEFAULT_CLAMD_CONF "/etc/clamav/clamd.conf"
 #define POSTURE_DEFAULT_SCAN_TIMEOUT_USEC (12 * 3600 * USEC_PER_SEC)
+#define POSTURE_DEFAULT_MAX_UPDATE_AGE_USEC (7 * 86400 * USEC_PER_SEC)
+#define POSTURE_MAX_PENDING_LIMIT 100000
 
 typedef struct PosturePolicy {
         uint64_t interval_usec;         /* the scheduled round (default 6h) */
@@ -88,6 +91,9 @@ typedef struct PosturePolicy {
 
         uint64_t idle_max_usec;         /* screen-lock: idle-max (required) */
         char **desktops;                /* screen-lock: NULL-terminated, "gnome", "kde"; NULL: any */
+
+        unsigned max_pending;           /* updates: most pending security updates allowed (default 0) */
+        uint64_t max_update_age_usec;   /* updates: oldest pending one allowed (default 7d) */
 } PosturePolicy;
 
 /* Frees a PosturePolicy and everything it owns. Accepts NULL; returns NULL. */
