@@ -153,6 +153,35 @@ static void test_antivirus_keys(void **state) {
         policy_free(p);
 }
 
+static void test_updates(void **state) {
+        PolicyError e = {};
+        Policy *p = load(RULES "posture:\n  checks:\n    updates: {}\n", &e);
+        const PosturePolicy *pp;
+
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_true(pp->checks[POSTURE_CHECK_UPDATES].enabled);
+        assert_int_equal(pp->max_pending, 0);
+        assert_int_equal(pp->max_update_age_usec, 7 * 86400 * USEC_PER_SEC);
+        assert_string_equal(pp->checks[POSTURE_CHECK_UPDATES].requirements[0], "PAT-01");
+        assert_null(pp->checks[POSTURE_CHECK_UPDATES].requirements[1]);
+        policy_free(p);
+
+        p = load(RULES "posture:\n  checks:\n    updates: { action: quarantine, max-pending: 12, max-age: 36h }\n",
+                 &e);
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_int_equal(pp->max_pending, 12);
+        assert_int_equal(pp->max_update_age_usec, 36 * 3600 * USEC_PER_SEC);
+        assert_int_equal(pp->checks[POSTURE_CHECK_UPDATES].action, POSTURE_ACTION_QUARANTINE);
+        policy_free(p);
+
+        p = load(RULES "posture:\n  checks:\n    updates: { max-pending: 100000 }\n", &e);
+        assert_non_null(p);
+        assert_int_equal(policy_get_posture(p)->max_pending, 100000);
+        policy_free(p);
+}
+
 static void test_every_key(void **state) {
         PolicyError e = {};
         Policy *p = load(RULES
@@ -270,6 +299,18 @@ static void test_errors(void **state) {
                      "invalid date '2028-02-30' for 'end-of-life': expected a real date YYYY-MM-DD", 4, 32);
         expect_error(RULES "posture:\n  checks: []\n", "'checks' must be a mapping", 3, 11);
         expect_error(RULES "posture:\n  checks:\n    antivirus: null\n", "'antivirus' must be a mapping", 4, 16);
+        expect_error(RULES "posture:\n  checks:\n    updates: { max-pending: -1 }\n",
+                     "'max-pending' must be a whole number from 0 to 100000", 4, 29);
+        expect_error(RULES "posture:\n  checks:\n    updates: { max-pending: 100001 }\n",
+                     "'max-pending' must be a whole number from 0 to 100000", 4, 29);
+        expect_error(RULES "posture:\n  checks:\n    updates: { max-pending: 99999999999999999999999 }\n",
+                     "'max-pending' must be a whole number from 0 to 100000", 4, 29);
+        expect_error(RULES "posture:\n  checks:\n    updates: { max-pending: \"\" }\n",
+                     "'max-pending' must be a whole number from 0 to 100000", 4, 29);
+        expect_error(RULES "posture:\n  checks:\n    updates: { max-age: 0d }\n",
+                     "'max-age' must be longer than 0", 4, 25);
+        expect_error(RULES "posture:\n  checks:\n    updates: { action: enforce }\n",
+                     "check 'updates' cannot enforce: use 'report' or 'quarantine'", 4, 24);
 }
 
 /* At most one posture section per policy, across files. */
@@ -294,6 +335,7 @@ int main(void) {
                 cmocka_unit_test(test_tables),
                 cmocka_unit_test(test_duration),
                 cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_updates),
                 cmocka_unit_test(test_every_key),
                 cmocka_unit_test(test_antivirus_keys),
                 cmocka_unit_test(test_scalar_lists),
