@@ -11,7 +11,7 @@
 #include "posture.h"
 
 typedef struct PostureRunOptions {
-        const char *root;               /* prefix of /proc, /sys, /tmp, /run (tests); NULL: the real system */
+        const char *root;               /* prefix of /proc, /sys, /tmp, /run, /var (tests); NULL: the real system */
         const char *os_release;         /* NULL: /etc/os-release */
         uint64_t clamd_timeout_usec;    /* 0: CLAMD_TIMEOUT_USEC */
         const char *state_dir;          /* where mamori-scan records its scans; NULL: STATE_DIR */
