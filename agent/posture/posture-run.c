@@ -7,6 +7,7 @@
 
 #include "check-antivirus.h"
 #include "check-disk-encryption.h"
+#include "check-login.h"
 #include "check-os-release.h"
 #include "check-screen-lock.h"
 #include "check-time-sync.h"
@@ -77,6 +78,18 @@ static int run_one(PostureCheckId id, const PosturePolicy *pp, const PostureRunO
                         return k;
                 k = updates_verdict(&s, pp->max_pending, pp->max_update_age_usec, now, r);
                 updates_state_done(&s);
+                return k;
+        }
+        case POSTURE_CHECK_LOGIN: {
+                LoginState s;
+                int k;
+
+                k = login_probe(o->root, &s);
+                if (k < 0)
+                        return k;
+                k = login_verdict(&s, pp->second_factor, pp->max_attempts, pp->unlock_time_usec, pp->min_length,
+                                  pp->min_classes, r);
+                login_state_done(&s);
                 return k;
         }
         case _POSTURE_CHECK_MAX:

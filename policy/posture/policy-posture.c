@@ -26,6 +26,7 @@ static const char *const posture_check_id_table[_POSTURE_CHECK_MAX] = {
         [POSTURE_CHECK_OS_RELEASE] = "os-release",
         [POSTURE_CHECK_SCREEN_LOCK] = "screen-lock",
         [POSTURE_CHECK_UPDATES] = "updates",
+        [POSTURE_CHECK_LOGIN] = "login",
 };
 DEFINE_STRING_TABLE(posture_check_id, PostureCheckId);
 
@@ -41,6 +42,7 @@ static const char *const default_requirements[_POSTURE_CHECK_MAX][3] = {
         [POSTURE_CHECK_OS_RELEASE] = { "PAT-02" },
         [POSTURE_CHECK_SCREEN_LOCK] = { "LCK-01" },
         [POSTURE_CHECK_UPDATES] = { "PAT-01" },
+        [POSTURE_CHECK_LOGIN] = { "AUTH-01", "AUTH-02", "AUTH-03" },
 };
 
 /* ---- durations ---- */
@@ -348,6 +350,61 @@ CHECK_HANDLER(updates_max_age) {
         return parse_duration(v, "max-age", &cp->pp->max_update_age_usec, reterr);
 }
 
+/* A PAM module's name as it is written without its ".so": [a-z0-9_]. */
+static bool pam_module_name_valid(const char *s) {
+        return !isempty(s) && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(s);
+}
+
+CHECK_HANDLER(login_second_factor) {
+        CheckParse *cp = userdata;
+        int r;
+
+        r = parse_string_list(v, "second-factor", false, false, &cp->pp->second_factor, reterr);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; cp->pp->second_factor[i]; i++)
+                if (!pam_module_name_valid(cp->pp->second_factor[i]))
+                        return policy_node_error(reterr, v->type == POLICY_NODE_SEQUENCE ? v->items[i] : v,
+                                                 "'second-factor' entries must be PAM module names such as "
+                                                 "pam_u2f (no '.so', no path)");
+        return 0;
+}
+
+CHECK_HANDLER(login_max_attempts) {
+        CheckParse *cp = userdata;
+        int r;
+
+        r = parse_count(v, "max-attempts", 1000, &cp->pp->max_attempts, reterr);
+        if (r >= 0 && cp->pp->max_attempts == 0)
+                return policy_node_error(reterr, v, "'max-attempts' must be a whole number from 1 to 1000");
+        return r;
+}
+
+CHECK_HANDLER(login_unlock_time) {
+        CheckParse *cp = userdata;
+        return parse_duration(v, "unlock-time", &cp->pp->unlock_time_usec, reterr);
+}
+
+CHECK_HANDLER(login_min_length) {
+        CheckParse *cp = userdata;
+        int r;
+
+        r = parse_count(v, "min-length", 512, &cp->pp->min_length, reterr);
+        if (r >= 0 && cp->pp->min_length < 6)
+                return policy_node_error(reterr, v, "'min-length' must be a whole number from 6 to 512");
+        return r;
+}
+
+CHECK_HANDLER(login_min_classes) {
+        CheckParse *cp = userdata;
+        int r;
+
+        r = parse_count(v, "min-classes", 4, &cp->pp->min_classes, reterr);
+        if (r >= 0 && cp->pp->min_classes == 0)
+                return policy_node_error(reterr, v, "'min-classes' must be a whole number from 1 to 4");
+        return r;
+}
+
 #define COMMON_KEYS                                     \
         { "action",       check_action },               \
         { "requirements", check_requirements },         \
@@ -395,6 +452,15 @@ static const PolicyKeyTable updates_table[] = {
         { "max-age",     updates_max_age },
 };
 
+static const PolicyKeyTable login_table[] = {
+        COMMON_KEYS,
+        { "second-factor", login_second_factor },
+        { "max-attempts",  login_max_attempts },
+        { "unlock-time",   login_unlock_time },
+        { "min-length",    login_min_length },
+        { "min-classes",   login_min_classes },
+};
+
 static const struct {
         const PolicyKeyTable *table;
         size_t n;
@@ -405,6 +471,7 @@ static const struct {
         [POSTURE_CHECK_OS_RELEASE] = { os_release_table, ELEMENTSOF(os_release_table) },
         [POSTURE_CHECK_SCREEN_LOCK] = { screen_lock_table, ELEMENTSOF(screen_lock_table) },
         [POSTURE_CHECK_UPDATES] = { updates_table, ELEMENTSOF(updates_table) },
+        [POSTURE_CHECK_LOGIN] = { login_table, ELEMENTSOF(login_table) },
 };
 
 /* The check's own IDs, and for antivirus those of the parts the policy turns on. */
@@ -444,7 +511,7 @@ static int check_parse(PosturePolicy *pp, const PolicyNode *k, const PolicyNode 
 
         if (id < 0)
                 return policy_node_error(reterr, k, "unknown check '%s' (time-sync, disk-encryption, antivirus, "
-                                         "os-release, screen-lock, updates)", k->value);
+                                         "os-release, screen-lock, updates, login)", k->value);
         cp = (CheckParse) { .pp = pp, .id = id };
         pp->checks[id].enabled = true;
         r = policy_node_map_dispatch(v, k->value, check_tables[id].table, check_tables[id].n, &cp, reterr);
@@ -511,6 +578,7 @@ PosturePolicy *posture_policy_free(PosturePolicy *pp) {
         }
         policy_strv_free(pp->paths);
         policy_strv_free(pp->desktops);
+        policy_strv_free(pp->second_factor);
         free(pp->socket);
         policy_strv_free(pp->scan_paths);
         free(pp->clamd_conf);
@@ -538,6 +606,8 @@ int posture_policy_parse_node(const PolicyNode *node, PosturePolicy **ret, Polic
                 .max_definition_age_usec = POSTURE_DEFAULT_MAX_DEFINITION_AGE_USEC,
                 .scan_timeout_usec = POSTURE_DEFAULT_SCAN_TIMEOUT_USEC,
                 .max_update_age_usec = POSTURE_DEFAULT_MAX_UPDATE_AGE_USEC,
+                .max_attempts = POSTURE_DEFAULT_MAX_ATTEMPTS,
+                .min_length = POSTURE_DEFAULT_MIN_LENGTH,
         };
         r = policy_node_map_dispatch(node, "posture", section_table, ELEMENTSOF(section_table), pp, reterr);
         if (r < 0)

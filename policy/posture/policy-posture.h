@@ -37,11 +37,12 @@ typedef enum PostureCheckId {
         POSTURE_CHECK_OS_RELEASE,
         POSTURE_CHECK_SCREEN_LOCK,
         POSTURE_CHECK_UPDATES,
+        POSTURE_CHECK_LOGIN,
         _POSTURE_CHECK_MAX,
         _POSTURE_CHECK_INVALID = -22,
 } PostureCheckId;
 
-/* "time-sync", "disk-encryption", "antivirus", "os-release", "screen-lock", "updates". */
+/* "time-sync", "disk-encryption", "antivirus", "os-release", "screen-lock", "updates", "login". */
 const char *posture_check_id_to_string(PostureCheckId id);
 PostureCheckId posture_check_id_from_string(const char *s);
 /* Whether a check can put things right itself (action: enforce). Only screen-lock can. */
@@ -63,6 +64,8 @@ typedef struct PostureCheckPolicy {
 #define POSTURE_DEFAULT_SCAN_TIMEOUT_USEC (12 * 3600 * USEC_PER_SEC)
 #define POSTURE_DEFAULT_MAX_UPDATE_AGE_USEC (7 * 86400 * USEC_PER_SEC)
 #define POSTURE_MAX_PENDING_LIMIT 100000
+#define POSTURE_DEFAULT_MAX_ATTEMPTS 5
+#define POSTURE_DEFAULT_MIN_LENGTH 8
 
 typedef struct PosturePolicy {
         uint64_t interval_usec;         /* the scheduled round (default 6h) */
@@ -94,6 +97,12 @@ typedef struct PosturePolicy {
 
         unsigned max_pending;           /* updates: most pending security updates allowed (default 0) */
         uint64_t max_update_age_usec;   /* updates: oldest pending one allowed (default 7d) */
+
+        char **second_factor;           /* login: any-of PAM modules (pam_u2f ...); NULL: not required */
+        unsigned max_attempts;          /* login: pam_faillock deny at most this (default 5) */
+        uint64_t unlock_time_usec;      /* login: pam_faillock unlock_time at least this; 0: not checked */
+        unsigned min_length;            /* login: pam_pwquality's minimum length at least this (default 8) */
+        unsigned min_classes;           /* login: character classes required (0: not checked, 1..4) */
 } PosturePolicy;
 
 /* Frees a PosturePolicy and everything it owns. Accepts NULL; returns NULL. */
