@@ -113,8 +113,9 @@ static int parse_duration(const PolicyNode *v, const char *key, uint64_t *ret, P
         return 0;
 }
 
-/* A whole number from 0 to max (a YAML integer: digits only). */
-static int parse_count(const PolicyNode *v, const char *key, unsigned max, unsigned *ret, PolicyError *reterr) {
+/* A whole number from min to max (a YAML integer: digits only). */
+static int parse_count(const PolicyNode *v, const char *key, unsigned min, unsigned max, unsigned *ret,
+                       PolicyError *reterr) {
         const char *s;
         uint64_t n = 0;
         int r;
@@ -124,8 +125,8 @@ static int parse_count(const PolicyNode *v, const char *key, unsigned max, unsig
                 return r;
         for (size_t i = 0; s[i] >= '0' && s[i] <= '9' && n <= max; i++)
                 n = n * 10 + (uint64_t) (s[i] - '0');
-        if (isempty(s) || strspn(s, "0123456789") != strlen(s) || n > max)
-                return policy_node_error(reterr, v, "'%s' must be a whole number from 0 to %u", key, max);
+        if (isempty(s) || strspn(s, "0123456789") != strlen(s) || n < min || n > max)
+                return policy_node_error(reterr, v, "'%s' must be a whole number from %u to %u", key, min, max);
         *ret = (unsigned) n;
         return 0;
 }
@@ -342,7 +343,7 @@ CHECK_HANDLER(lock_desktops) {
 
 CHECK_HANDLER(updates_max_pending) {
         CheckParse *cp = userdata;
-        return parse_count(v, "max-pending", POSTURE_MAX_PENDING_LIMIT, &cp->pp->max_pending, reterr);
+        return parse_count(v, "max-pending", 0, POSTURE_MAX_PENDING_LIMIT, &cp->pp->max_pending, reterr);
 }
 
 CHECK_HANDLER(updates_max_age) {
@@ -372,12 +373,7 @@ CHECK_HANDLER(login_second_factor) {
 
 CHECK_HANDLER(login_max_attempts) {
         CheckParse *cp = userdata;
-        int r;
-
-        r = parse_count(v, "max-attempts", 1000, &cp->pp->max_attempts, reterr);
-        if (r >= 0 && cp->pp->max_attempts == 0)
-                return policy_node_error(reterr, v, "'max-attempts' must be a whole number from 1 to 1000");
-        return r;
+        return parse_count(v, "max-attempts", 1, 1000, &cp->pp->max_attempts, reterr);
 }
 
 CHECK_HANDLER(login_unlock_time) {
@@ -387,22 +383,12 @@ CHECK_HANDLER(login_unlock_time) {
 
 CHECK_HANDLER(login_min_length) {
         CheckParse *cp = userdata;
-        int r;
-
-        r = parse_count(v, "min-length", 512, &cp->pp->min_length, reterr);
-        if (r >= 0 && cp->pp->min_length < 6)
-                return policy_node_error(reterr, v, "'min-length' must be a whole number from 6 to 512");
-        return r;
+        return parse_count(v, "min-length", 6, 512, &cp->pp->min_length, reterr);
 }
 
 CHECK_HANDLER(login_min_classes) {
         CheckParse *cp = userdata;
-        int r;
-
-        r = parse_count(v, "min-classes", 4, &cp->pp->min_classes, reterr);
-        if (r >= 0 && cp->pp->min_classes == 0)
-                return policy_node_error(reterr, v, "'min-classes' must be a whole number from 1 to 4");
-        return r;
+        return parse_count(v, "min-classes", 1, 4, &cp->pp->min_classes, reterr);
 }
 
 #define COMMON_KEYS                                     \

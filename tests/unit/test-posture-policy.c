@@ -182,6 +182,43 @@ static void test_updates(void **state) {
         policy_free(p);
 }
 
+static void test_login(void **state) {
+        PolicyError e = {};
+        Policy *p = load(RULES "posture:\n  checks:\n    login: {}\n", &e);
+        const PosturePolicy *pp;
+
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_true(pp->checks[POSTURE_CHECK_LOGIN].enabled);
+        assert_null(pp->second_factor);
+        assert_int_equal(pp->max_attempts, 5);
+        assert_int_equal(pp->unlock_time_usec, 0);
+        assert_int_equal(pp->min_length, 8);
+        assert_int_equal(pp->min_classes, 0);
+        assert_string_equal(pp->checks[POSTURE_CHECK_LOGIN].requirements[0], "AUTH-01");
+        assert_string_equal(pp->checks[POSTURE_CHECK_LOGIN].requirements[2], "AUTH-03");
+        assert_null(pp->checks[POSTURE_CHECK_LOGIN].requirements[3]);
+        policy_free(p);
+
+        p = load(RULES "posture:\n  checks:\n    login:\n      second-factor: [pam_u2f, pam_pkcs11]\n"
+                 "      max-attempts: 3\n      unlock-time: 15m\n      min-length: 12\n      min-classes: 4\n", &e);
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_string_equal(pp->second_factor[0], "pam_u2f");
+        assert_string_equal(pp->second_factor[1], "pam_pkcs11");
+        assert_null(pp->second_factor[2]);
+        assert_int_equal(pp->max_attempts, 3);
+        assert_int_equal(pp->unlock_time_usec, 900 * USEC_PER_SEC);
+        assert_int_equal(pp->min_length, 12);
+        assert_int_equal(pp->min_classes, 4);
+        policy_free(p);
+
+        p = load(RULES "posture:\n  checks:\n    login: { second-factor: pam_sss }\n", &e);
+        assert_non_null(p);
+        assert_string_equal(policy_get_posture(p)->second_factor[0], "pam_sss");
+        policy_free(p);
+}
+
 static void test_every_key(void **state) {
         PolicyError e = {};
         Policy *p = load(RULES
@@ -309,6 +346,21 @@ static void test_errors(void **state) {
                      "'max-pending' must be a whole number from 0 to 100000", 4, 29);
         expect_error(RULES "posture:\n  checks:\n    updates: { max-age: 0d }\n",
                      "'max-age' must be longer than 0", 4, 25);
+        expect_error(RULES "posture:\n  checks:\n    login: { second-factor: [pam_u2f, pam_u2f.so] }\n",
+                     "'second-factor' entries must be PAM module names such as pam_u2f (no '.so', no path)", 4, 39);
+        expect_error(RULES "posture:\n  checks:\n    login: { second-factor: [] }\n",
+                     "'second-factor' must not be an empty list", 4, 29);
+        expect_error(RULES "posture:\n  checks:\n    login: { max-attempts: 0 }\n",
+                     "'max-attempts' must be a whole number from 1 to 1000", 4, 28);
+        expect_error(RULES "posture:\n  checks:\n    login: { min-length: 5 }\n",
+                     "'min-length' must be a whole number from 6 to 512", 4, 26);
+        expect_error(RULES "posture:\n  checks:\n    login: { min-classes: 5 }\n",
+                     "'min-classes' must be a whole number from 1 to 4", 4, 27);
+        expect_error(RULES "posture:\n  checks:\n    login: { min-classes: 0 }\n",
+                     "'min-classes' must be a whole number from 1 to 4", 4, 27);
+        expect_error(RULES "posture:\n  checks:\n    login: { unlock-time: 900 }\n",
+                     "invalid duration '900' for 'unlock-time': expected a number and a unit (ms, s, m, h, d), "
+                     "e.g. 90s", 4, 27);
         expect_error(RULES "posture:\n  checks:\n    updates: { action: enforce }\n",
                      "check 'updates' cannot enforce: use 'report' or 'quarantine'", 4, 24);
 }
@@ -336,6 +388,7 @@ int main(void) {
                 cmocka_unit_test(test_duration),
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_updates),
+                cmocka_unit_test(test_login),
                 cmocka_unit_test(test_every_key),
                 cmocka_unit_test(test_antivirus_keys),
                 cmocka_unit_test(test_scalar_lists),
