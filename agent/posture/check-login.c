@@ -369,7 +369,7 @@ static int settings_read(const char *root, const char *path, LoginSettings *s) {
 
 /* pwquality.conf, then pwquality.conf.d/NAME.conf in name order, as libpwquality reads them. */
 static int pwquality_read(const char *root, LoginSettings *s) {
-        _cleanup_free_ char *dir = NULL, *pattern = NULL;
+        _cleanup_free_ char *dir = NULL;
         struct dirent **names = NULL;
         int n, r;
 
