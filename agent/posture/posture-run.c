@@ -5,11 +5,13 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "config.h"
 #include "check-antivirus.h"
 #include "check-disk-encryption.h"
 #include "check-login.h"
 #include "check-os-release.h"
 #include "check-screen-lock.h"
+#include "check-software.h"
 #include "check-time-sync.h"
 #include "check-updates.h"
 #include "macro.h"
@@ -90,6 +92,17 @@ static int run_one(PostureCheckId id, const PosturePolicy *pp, const PostureRunO
                 k = login_verdict(&s, pp->second_factor, pp->max_attempts, pp->unlock_time_usec, pp->min_length,
                                   pp->min_classes, r);
                 login_state_done(&s);
+                return k;
+        }
+        case POSTURE_CHECK_SOFTWARE: {
+                SoftwareState s;
+                int k;
+
+                k = software_probe(o->root, pp->polkit_rule, &s);
+                if (k < 0)
+                        return k;
+                k = software_verdict(&s, o->software_rule_sha256 ?: SOFTWARE_RULES_SHA256, pp->denied_packages, r);
+                software_state_done(&s);
                 return k;
         }
         case _POSTURE_CHECK_MAX:

@@ -27,6 +27,7 @@ static const char *const posture_check_id_table[_POSTURE_CHECK_MAX] = {
         [POSTURE_CHECK_SCREEN_LOCK] = "screen-lock",
         [POSTURE_CHECK_UPDATES] = "updates",
         [POSTURE_CHECK_LOGIN] = "login",
+        [POSTURE_CHECK_SOFTWARE] = "software",
 };
 DEFINE_STRING_TABLE(posture_check_id, PostureCheckId);
 
@@ -43,6 +44,7 @@ static const char *const default_requirements[_POSTURE_CHECK_MAX][3] = {
         [POSTURE_CHECK_SCREEN_LOCK] = { "LCK-01" },
         [POSTURE_CHECK_UPDATES] = { "PAT-01" },
         [POSTURE_CHECK_LOGIN] = { "AUTH-01", "AUTH-02", "AUTH-03" },
+        [POSTURE_CHECK_SOFTWARE] = { "SW-01", "SW-02" },
 };
 
 /* ---- durations ---- */
@@ -391,6 +393,42 @@ CHECK_HANDLER(login_min_classes) {
         return parse_count(v, "min-classes", 1, 4, &cp->pp->min_classes, reterr);
 }
 
+CHECK_HANDLER(software_polkit_rule) {
+        CheckParse *cp = userdata;
+        const char *s;
+        int r;
+
+        r = policy_node_get_string(v, "polkit-rule", &s, reterr);
+        if (r < 0)
+                return r;
+        if (s[0] != '/')
+                return policy_node_error(reterr, v, "'polkit-rule' must be an absolute path");
+        free(cp->pp->polkit_rule);
+        cp->pp->polkit_rule = strdup(s);
+        return cp->pp->polkit_rule ? 0 : -ENOMEM;
+}
+
+/* A Debian package name (deb-control(5)): [a-z0-9][a-z0-9+.-]+. */
+static bool package_name_valid(const char *s) {
+        return strlen(s) >= 2 && strchr("abcdefghijklmnopqrstuvwxyz0123456789", s[0]) &&
+               strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789+.-") == strlen(s);
+}
+
+CHECK_HANDLER(software_denied_packages) {
+        CheckParse *cp = userdata;
+        int r;
+
+        r = parse_string_list(v, "denied-packages", true, false, &cp->pp->denied_packages, reterr);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; cp->pp->denied_packages[i]; i++)
+                if (!package_name_valid(cp->pp->denied_packages[i]))
+                        return policy_node_error(reterr, v->type == POLICY_NODE_SEQUENCE ? v->items[i] : v,
+                                                 "'denied-packages' entries must be Debian package names "
+                                                 "([a-z0-9][a-z0-9+.-]+)");
+        return 0;
+}
+
 #define COMMON_KEYS                                     \
         { "action",       check_action },               \
         { "requirements", check_requirements },         \
@@ -447,6 +485,12 @@ static const PolicyKeyTable login_table[] = {
         { "min-classes",   login_min_classes },
 };
 
+static const PolicyKeyTable software_table[] = {
+        COMMON_KEYS,
+        { "polkit-rule",     software_polkit_rule },
+        { "denied-packages", software_denied_packages },
+};
+
 static const struct {
         const PolicyKeyTable *table;
         size_t n;
@@ -458,6 +502,7 @@ static const struct {
         [POSTURE_CHECK_SCREEN_LOCK] = { screen_lock_table, ELEMENTSOF(screen_lock_table) },
         [POSTURE_CHECK_UPDATES] = { updates_table, ELEMENTSOF(updates_table) },
         [POSTURE_CHECK_LOGIN] = { login_table, ELEMENTSOF(login_table) },
+        [POSTURE_CHECK_SOFTWARE] = { software_table, ELEMENTSOF(software_table) },
 };
 
 /* The check's own IDs, and for antivirus those of the parts the policy turns on. */
@@ -497,7 +542,7 @@ static int check_parse(PosturePolicy *pp, const PolicyNode *k, const PolicyNode 
 
         if (id < 0)
                 return policy_node_error(reterr, k, "unknown check '%s' (time-sync, disk-encryption, antivirus, "
-                                         "os-release, screen-lock, updates, login)", k->value);
+                                         "os-release, screen-lock, updates, login, software)", k->value);
         cp = (CheckParse) { .pp = pp, .id = id };
         pp->checks[id].enabled = true;
         r = policy_node_map_dispatch(v, k->value, check_tables[id].table, check_tables[id].n, &cp, reterr);
@@ -565,6 +610,8 @@ PosturePolicy *posture_policy_free(PosturePolicy *pp) {
         policy_strv_free(pp->paths);
         policy_strv_free(pp->desktops);
         policy_strv_free(pp->second_factor);
+        policy_strv_free(pp->denied_packages);
+        free(pp->polkit_rule);
         free(pp->socket);
         policy_strv_free(pp->scan_paths);
         free(pp->clamd_conf);
@@ -612,6 +659,8 @@ int posture_policy_parse_node(const PolicyNode *node, PosturePolicy **ret, Polic
                 if (!pp->scan_paths || !(pp->scan_paths[0] = strdup("/home")))
                         return -ENOMEM;
         }
+        if (!pp->polkit_rule && !(pp->polkit_rule = strdup(POSTURE_DEFAULT_SOFTWARE_RULE)))
+                return -ENOMEM;
         *ret = TAKE_PTR(pp);
         return 0;
 }

@@ -38,11 +38,13 @@ typedef enum PostureCheckId {
         POSTURE_CHECK_SCREEN_LOCK,
         POSTURE_CHECK_UPDATES,
         POSTURE_CHECK_LOGIN,
+        POSTURE_CHECK_SOFTWARE,
         _POSTURE_CHECK_MAX,
         _POSTURE_CHECK_INVALID = -22,
 } PostureCheckId;
 
-/* "time-sync", "disk-encryption", "antivirus", "os-release", "screen-lock", "updates", "login". */
+/* "time-sync", "disk-encryption", "antivirus", "os-release", "screen-lock", "updates", "login",
+ * "software". */
 const char *posture_check_id_to_string(PostureCheckId id);
 PostureCheckId posture_check_id_from_string(const char *s);
 /* Whether a check can put things right itself (action: enforce). Only screen-lock can. */
@@ -66,6 +68,7 @@ typedef struct PostureCheckPolicy {
 #define POSTURE_MAX_PENDING_LIMIT 100000
 #define POSTURE_DEFAULT_MAX_ATTEMPTS 5
 #define POSTURE_DEFAULT_MIN_LENGTH 8
+#define POSTURE_DEFAULT_SOFTWARE_RULE "/usr/share/polkit-1/rules.d/51-mamori-software.rules"
 
 typedef struct PosturePolicy {
         uint64_t interval_usec;         /* the scheduled round (default 6h) */
@@ -103,6 +106,9 @@ typedef struct PosturePolicy {
         uint64_t unlock_time_usec;      /* login: pam_faillock unlock_time at least this; 0: not checked */
         unsigned min_length;            /* login: pam_pwquality's minimum length at least this (default 8) */
         unsigned min_classes;           /* login: character classes required (0: not checked, 1..4) */
+
+        char *polkit_rule;              /* software: the installed polkit rule (default above) */
+        char **denied_packages;         /* software: NULL-terminated; NULL: none */
 } PosturePolicy;
 
 /* Frees a PosturePolicy and everything it owns. Accepts NULL; returns NULL. */
