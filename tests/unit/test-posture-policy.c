@@ -219,6 +219,29 @@ static void test_login(void **state) {
         policy_free(p);
 }
 
+static void test_software(void **state) {
+        PolicyError e = {};
+        Policy *p = load(RULES "posture:\n  checks:\n    software: {}\n", &e);
+        const PosturePolicy *pp;
+
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_string_equal(pp->polkit_rule, "/usr/share/polkit-1/rules.d/51-mamori-software.rules");
+        assert_null(pp->denied_packages);
+        assert_string_equal(pp->checks[POSTURE_CHECK_SOFTWARE].requirements[0], "SW-01");
+        assert_string_equal(pp->checks[POSTURE_CHECK_SOFTWARE].requirements[1], "SW-02");
+        policy_free(p);
+
+        p = load(RULES "posture:\n  checks:\n    software: { polkit-rule: /etc/polkit-1/rules.d/51-m.rules, "
+                 "denied-packages: [tor, libc++1, wine64] }\n", &e);
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_string_equal(pp->polkit_rule, "/etc/polkit-1/rules.d/51-m.rules");
+        assert_string_equal(pp->denied_packages[1], "libc++1");
+        assert_null(pp->denied_packages[3]);
+        policy_free(p);
+}
+
 static void test_every_key(void **state) {
         PolicyError e = {};
         Policy *p = load(RULES
@@ -361,6 +384,10 @@ static void test_errors(void **state) {
         expect_error(RULES "posture:\n  checks:\n    login: { unlock-time: 900 }\n",
                      "invalid duration '900' for 'unlock-time': expected a number and a unit (ms, s, m, h, d), "
                      "e.g. 90s", 4, 27);
+        expect_error(RULES "posture:\n  checks:\n    software: { polkit-rule: rules.d/x.rules }\n",
+                     "'polkit-rule' must be an absolute path", 4, 30);
+        expect_error(RULES "posture:\n  checks:\n    software: { denied-packages: [tor, Tor] }\n",
+                     "'denied-packages' entries must be Debian package names ([a-z0-9][a-z0-9+.-]+)", 4, 40);
         expect_error(RULES "posture:\n  checks:\n    updates: { action: enforce }\n",
                      "check 'updates' cannot enforce: use 'report' or 'quarantine'", 4, 24);
 }
@@ -389,6 +416,7 @@ int main(void) {
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_updates),
                 cmocka_unit_test(test_login),
+                cmocka_unit_test(test_software),
                 cmocka_unit_test(test_every_key),
                 cmocka_unit_test(test_antivirus_keys),
                 cmocka_unit_test(test_scalar_lists),
