@@ -8,6 +8,7 @@
 #include "config.h"
 #include "check-antivirus.h"
 #include "check-disk-encryption.h"
+#include "check-firewall.h"
 #include "check-login.h"
 #include "check-os-release.h"
 #include "check-screen-lock.h"
@@ -103,6 +104,17 @@ static int run_one(PostureCheckId id, const PosturePolicy *pp, const PostureRunO
                         return k;
                 k = software_verdict(&s, o->software_rule_sha256 ?: SOFTWARE_RULES_SHA256, pp->denied_packages, r);
                 software_state_done(&s);
+                return k;
+        }
+        case POSTURE_CHECK_FIREWALL: {
+                FirewallState s;
+                int k;
+
+                k = firewall_probe(o->nft ?: getenv("MAMORI_NFT") ?: "nft", NFT_TIMEOUT_USEC, &s);
+                if (k < 0)
+                        return k;
+                k = firewall_verdict(&s, pp->ruleset_sha256, r);
+                firewall_state_done(&s);
                 return k;
         }
         case _POSTURE_CHECK_MAX:

@@ -19,6 +19,7 @@ typedef struct PostureRunOptions {
         bool enforce;                   /* checks with action enforce put things right (the agent
                                          * sets it; a one-shot `posture check` does not) */
         const char *software_rule_sha256;       /* NULL: the shipped rule's (SOFTWARE_RULES_SHA256) */
+        const char *nft;                /* NULL: $MAMORI_NFT, else nft from PATH */
 } PostureRunOptions;
 
 /* Runs the enabled checks of pp. Returns 0 and a malloc'ed array of results (free with

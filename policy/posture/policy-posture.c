@@ -28,6 +28,7 @@ static const char *const posture_check_id_table[_POSTURE_CHECK_MAX] = {
         [POSTURE_CHECK_UPDATES] = "updates",
         [POSTURE_CHECK_LOGIN] = "login",
         [POSTURE_CHECK_SOFTWARE] = "software",
+        [POSTURE_CHECK_FIREWALL] = "firewall",
 };
 DEFINE_STRING_TABLE(posture_check_id, PostureCheckId);
 
@@ -45,6 +46,7 @@ static const char *const default_requirements[_POSTURE_CHECK_MAX][3] = {
         [POSTURE_CHECK_UPDATES] = { "PAT-01" },
         [POSTURE_CHECK_LOGIN] = { "AUTH-01", "AUTH-02", "AUTH-03" },
         [POSTURE_CHECK_SOFTWARE] = { "SW-01", "SW-02" },
+        [POSTURE_CHECK_FIREWALL] = { "NET-05", "NET-07" },
 };
 
 /* ---- durations ---- */
@@ -429,6 +431,20 @@ CHECK_HANDLER(software_denied_packages) {
         return 0;
 }
 
+CHECK_HANDLER(firewall_ruleset_sha256) {
+        CheckParse *cp = userdata;
+        const char *s;
+        int r;
+
+        r = policy_node_get_string(v, "ruleset-sha256", &s, reterr);
+        if (r < 0)
+                return r;
+        if (strlen(s) != 64 || strspn(s, "0123456789abcdef") != 64)
+                return policy_node_error(reterr, v, "'ruleset-sha256' must be 64 lowercase hex digits");
+        memcpy(cp->pp->ruleset_sha256, s, 65);
+        return 0;
+}
+
 #define COMMON_KEYS                                     \
         { "action",       check_action },               \
         { "requirements", check_requirements },         \
@@ -491,6 +507,11 @@ static const PolicyKeyTable software_table[] = {
         { "denied-packages", software_denied_packages },
 };
 
+static const PolicyKeyTable firewall_table[] = {
+        COMMON_KEYS,
+        { "ruleset-sha256", firewall_ruleset_sha256, .required = true },
+};
+
 static const struct {
         const PolicyKeyTable *table;
         size_t n;
@@ -503,6 +524,7 @@ static const struct {
         [POSTURE_CHECK_UPDATES] = { updates_table, ELEMENTSOF(updates_table) },
         [POSTURE_CHECK_LOGIN] = { login_table, ELEMENTSOF(login_table) },
         [POSTURE_CHECK_SOFTWARE] = { software_table, ELEMENTSOF(software_table) },
+        [POSTURE_CHECK_FIREWALL] = { firewall_table, ELEMENTSOF(firewall_table) },
 };
 
 /* The check's own IDs, and for antivirus those of the parts the policy turns on. */
@@ -542,7 +564,7 @@ static int check_parse(PosturePolicy *pp, const PolicyNode *k, const PolicyNode 
 
         if (id < 0)
                 return policy_node_error(reterr, k, "unknown check '%s' (time-sync, disk-encryption, antivirus, "
-                                         "os-release, screen-lock, updates, login, software)", k->value);
+                                         "os-release, screen-lock, updates, login, software, firewall)", k->value);
         cp = (CheckParse) { .pp = pp, .id = id };
         pp->checks[id].enabled = true;
         r = policy_node_map_dispatch(v, k->value, check_tables[id].table, check_tables[id].n, &cp, reterr);

@@ -39,12 +39,13 @@ typedef enum PostureCheckId {
         POSTURE_CHECK_UPDATES,
         POSTURE_CHECK_LOGIN,
         POSTURE_CHECK_SOFTWARE,
+        POSTURE_CHECK_FIREWALL,
         _POSTURE_CHECK_MAX,
         _POSTURE_CHECK_INVALID = -22,
 } PostureCheckId;
 
 /* "time-sync", "disk-encryption", "antivirus", "os-release", "screen-lock", "updates", "login",
- * "software". */
+ * "software", "firewall". */
 const char *posture_check_id_to_string(PostureCheckId id);
 PostureCheckId posture_check_id_from_string(const char *s);
 /* Whether a check can put things right itself (action: enforce). Only screen-lock can. */
@@ -109,6 +110,8 @@ typedef struct PosturePolicy {
 
         char *polkit_rule;              /* software: the installed polkit rule (default above) */
         char **denied_packages;         /* software: NULL-terminated; NULL: none */
+
+        char ruleset_sha256[65];        /* firewall: the profile's normalised ruleset, hex (required) */
 } PosturePolicy;
 
 /* Frees a PosturePolicy and everything it owns. Accepts NULL; returns NULL. */
