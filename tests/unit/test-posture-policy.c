@@ -242,6 +242,21 @@ static void test_software(void **state) {
         policy_free(p);
 }
 
+static void test_firewall(void **state) {
+        PolicyError e = {};
+        Policy *p = load(RULES "posture:\n  checks:\n    firewall: { action: quarantine, ruleset-sha256: "
+                         "4dca22c1f8d9c64d0a9aaf21016e5ab3f3ca319b44e1335fe401f2272f2408fe }\n", &e);
+        const PosturePolicy *pp;
+
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_true(pp->checks[POSTURE_CHECK_FIREWALL].enabled);
+        assert_string_equal(pp->ruleset_sha256, "4dca22c1f8d9c64d0a9aaf21016e5ab3f3ca319b44e1335fe401f2272f2408fe");
+        assert_string_equal(pp->checks[POSTURE_CHECK_FIREWALL].requirements[0], "NET-05");
+        assert_string_equal(pp->checks[POSTURE_CHECK_FIREWALL].requirements[1], "NET-07");
+        policy_free(p);
+}
+
 static void test_every_key(void **state) {
         PolicyError e = {};
         Policy *p = load(RULES
@@ -388,6 +403,9 @@ static void test_errors(void **state) {
                      "'polkit-rule' must be an absolute path", 4, 30);
         expect_error(RULES "posture:\n  checks:\n    software: { denied-packages: [tor, Tor] }\n",
                      "'denied-packages' entries must be Debian package names ([a-z0-9][a-z0-9+.-]+)", 4, 40);
+        expect_error(RULES "posture:\n  checks:\n    firewall: {}\n", "missing required key 'ruleset-sha256'", 4, 15);
+        expect_error(RULES "posture:\n  checks:\n    firewall: { ruleset-sha256: ABCD }\n",
+                     "'ruleset-sha256' must be 64 lowercase hex digits", 4, 33);
         expect_error(RULES "posture:\n  checks:\n    updates: { action: enforce }\n",
                      "check 'updates' cannot enforce: use 'report' or 'quarantine'", 4, 24);
 }
@@ -417,6 +435,7 @@ int main(void) {
                 cmocka_unit_test(test_updates),
                 cmocka_unit_test(test_login),
                 cmocka_unit_test(test_software),
+                cmocka_unit_test(test_firewall),
                 cmocka_unit_test(test_every_key),
                 cmocka_unit_test(test_antivirus_keys),
                 cmocka_unit_test(test_scalar_lists),
