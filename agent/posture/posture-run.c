@@ -11,6 +11,7 @@
 #include "check-firewall.h"
 #include "check-login.h"
 #include "check-os-release.h"
+#include "check-ports.h"
 #include "check-screen-lock.h"
 #include "check-software.h"
 #include "check-time-sync.h"
@@ -115,6 +116,17 @@ static int run_one(PostureCheckId id, const PosturePolicy *pp, const PostureRunO
                         return k;
                 k = firewall_verdict(&s, pp->ruleset_sha256, r);
                 firewall_state_done(&s);
+                return k;
+        }
+        case POSTURE_CHECK_PORTS: {
+                PortsState s;
+                int k;
+
+                k = ports_probe(o->root, &s);
+                if (k < 0)
+                        return k;
+                k = ports_verdict(&s, pp->ports_allow, pp->include_loopback, r);
+                ports_state_done(&s);
                 return k;
         }
         case _POSTURE_CHECK_MAX:

@@ -29,6 +29,7 @@ static const char *const posture_check_id_table[_POSTURE_CHECK_MAX] = {
         [POSTURE_CHECK_LOGIN] = "login",
         [POSTURE_CHECK_SOFTWARE] = "software",
         [POSTURE_CHECK_FIREWALL] = "firewall",
+        [POSTURE_CHECK_PORTS] = "ports",
 };
 DEFINE_STRING_TABLE(posture_check_id, PostureCheckId);
 
@@ -47,6 +48,7 @@ static const char *const default_requirements[_POSTURE_CHECK_MAX][3] = {
         [POSTURE_CHECK_LOGIN] = { "AUTH-01", "AUTH-02", "AUTH-03" },
         [POSTURE_CHECK_SOFTWARE] = { "SW-01", "SW-02" },
         [POSTURE_CHECK_FIREWALL] = { "NET-05", "NET-07" },
+        [POSTURE_CHECK_PORTS] = { "NET-06" },
 };
 
 /* ---- durations ---- */
@@ -445,6 +447,38 @@ CHECK_HANDLER(firewall_ruleset_sha256) {
         return 0;
 }
 
+/* "tcp/22" or "udp/68": a protocol and a port from 1 to 65535, written canonically. */
+static bool port_spec_valid(const char *s) {
+        const char *n = s + 4;
+        unsigned v = 0;
+
+        if ((strncmp(s, "tcp/", 4) != 0 && strncmp(s, "udp/", 4) != 0) || !*n || *n == '0' || strlen(n) > 5 || strspn(n, "0123456789") != strlen(n))
+                return false;
+        for (; *n; n++)
+                v = v * 10 + (unsigned) (*n - '0');
+        return v <= 65535;
+}
+
+CHECK_HANDLER(ports_allow) {
+        CheckParse *cp = userdata;
+        int r;
+
+        r = parse_string_list(v, "allow", true, false, &cp->pp->ports_allow, reterr);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; cp->pp->ports_allow[i]; i++)
+                if (!port_spec_valid(cp->pp->ports_allow[i]))
+                        return policy_node_error(reterr, v->type == POLICY_NODE_SEQUENCE ? v->items[i] : v,
+                                                 "'allow' entries must be tcp/PORT or udp/PORT (1-65535), "
+                                                 "e.g. tcp/22");
+        return 0;
+}
+
+CHECK_HANDLER(ports_include_loopback) {
+        CheckParse *cp = userdata;
+        return policy_node_get_bool(v, "include-loopback", &cp->pp->include_loopback, reterr);
+}
+
 #define COMMON_KEYS                                     \
         { "action",       check_action },               \
         { "requirements", check_requirements },         \
@@ -512,6 +546,12 @@ static const PolicyKeyTable firewall_table[] = {
         { "ruleset-sha256", firewall_ruleset_sha256, .required = true },
 };
 
+static const PolicyKeyTable ports_table[] = {
+        COMMON_KEYS,
+        { "allow",            ports_allow, .required = true },
+        { "include-loopback", ports_include_loopback },
+};
+
 static const struct {
         const PolicyKeyTable *table;
         size_t n;
@@ -525,6 +565,7 @@ static const struct {
         [POSTURE_CHECK_LOGIN] = { login_table, ELEMENTSOF(login_table) },
         [POSTURE_CHECK_SOFTWARE] = { software_table, ELEMENTSOF(software_table) },
         [POSTURE_CHECK_FIREWALL] = { firewall_table, ELEMENTSOF(firewall_table) },
+        [POSTURE_CHECK_PORTS] = { ports_table, ELEMENTSOF(ports_table) },
 };
 
 /* The check's own IDs, and for antivirus those of the parts the policy turns on. */
@@ -564,7 +605,7 @@ static int check_parse(PosturePolicy *pp, const PolicyNode *k, const PolicyNode 
 
         if (id < 0)
                 return policy_node_error(reterr, k, "unknown check '%s' (time-sync, disk-encryption, antivirus, "
-                                         "os-release, screen-lock, updates, login, software, firewall)", k->value);
+                                         "os-release, screen-lock, updates, login, software, firewall, ports)", k->value);
         cp = (CheckParse) { .pp = pp, .id = id };
         pp->checks[id].enabled = true;
         r = policy_node_map_dispatch(v, k->value, check_tables[id].table, check_tables[id].n, &cp, reterr);
@@ -633,6 +674,7 @@ PosturePolicy *posture_policy_free(PosturePolicy *pp) {
         policy_strv_free(pp->desktops);
         policy_strv_free(pp->second_factor);
         policy_strv_free(pp->denied_packages);
+        policy_strv_free(pp->ports_allow);
         free(pp->polkit_rule);
         free(pp->socket);
         policy_strv_free(pp->scan_paths);

@@ -40,12 +40,13 @@ typedef enum PostureCheckId {
         POSTURE_CHECK_LOGIN,
         POSTURE_CHECK_SOFTWARE,
         POSTURE_CHECK_FIREWALL,
+        POSTURE_CHECK_PORTS,
         _POSTURE_CHECK_MAX,
         _POSTURE_CHECK_INVALID = -22,
 } PostureCheckId;
 
 /* "time-sync", "disk-encryption", "antivirus", "os-release", "screen-lock", "updates", "login",
- * "software", "firewall". */
+ * "software", "firewall", "ports". */
 const char *posture_check_id_to_string(PostureCheckId id);
 PostureCheckId posture_check_id_from_string(const char *s);
 /* Whether a check can put things right itself (action: enforce). Only screen-lock can. */
@@ -112,6 +113,9 @@ typedef struct PosturePolicy {
         char **denied_packages;         /* software: NULL-terminated; NULL: none */
 
         char ruleset_sha256[65];        /* firewall: the profile's normalised ruleset, hex (required) */
+
+        char **ports_allow;             /* ports: "tcp/22", "udp/68"; NULL-terminated (required, may be []) */
+        bool include_loopback;          /* ports: judge loopback listeners too (default false) */
 } PosturePolicy;
 
 /* Frees a PosturePolicy and everything it owns. Accepts NULL; returns NULL. */
