@@ -257,6 +257,28 @@ static void test_firewall(void **state) {
         policy_free(p);
 }
 
+static void test_ports(void **state) {
+        PolicyError e = {};
+        Policy *p = load(RULES "posture:\n  checks:\n    ports: { allow: [tcp/22, udp/68, tcp/65535] }\n", &e);
+        const PosturePolicy *pp;
+
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_string_equal(pp->ports_allow[0], "tcp/22");
+        assert_string_equal(pp->ports_allow[2], "tcp/65535");
+        assert_null(pp->ports_allow[3]);
+        assert_false(pp->include_loopback);
+        assert_string_equal(pp->checks[POSTURE_CHECK_PORTS].requirements[0], "NET-06");
+        policy_free(p);
+
+        p = load(RULES "posture:\n  checks:\n    ports: { allow: [], include-loopback: true }\n", &e);
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_null(pp->ports_allow[0]);
+        assert_true(pp->include_loopback);
+        policy_free(p);
+}
+
 static void test_every_key(void **state) {
         PolicyError e = {};
         Policy *p = load(RULES
@@ -406,6 +428,13 @@ static void test_errors(void **state) {
         expect_error(RULES "posture:\n  checks:\n    firewall: {}\n", "missing required key 'ruleset-sha256'", 4, 15);
         expect_error(RULES "posture:\n  checks:\n    firewall: { ruleset-sha256: ABCD }\n",
                      "'ruleset-sha256' must be 64 lowercase hex digits", 4, 33);
+        expect_error(RULES "posture:\n  checks:\n    ports: {}\n", "missing required key 'allow'", 4, 12);
+        expect_error(RULES "posture:\n  checks:\n    ports: { allow: [tcp/22, tcp/65536] }\n",
+                     "'allow' entries must be tcp/PORT or udp/PORT (1-65535), e.g. tcp/22", 4, 30);
+        expect_error(RULES "posture:\n  checks:\n    ports: { allow: [tcp/022] }\n",
+                     "'allow' entries must be tcp/PORT or udp/PORT (1-65535), e.g. tcp/22", 4, 22);
+        expect_error(RULES "posture:\n  checks:\n    ports: { allow: [sctp/22] }\n",
+                     "'allow' entries must be tcp/PORT or udp/PORT (1-65535), e.g. tcp/22", 4, 22);
         expect_error(RULES "posture:\n  checks:\n    updates: { action: enforce }\n",
                      "check 'updates' cannot enforce: use 'report' or 'quarantine'", 4, 24);
 }
@@ -436,6 +465,7 @@ int main(void) {
                 cmocka_unit_test(test_login),
                 cmocka_unit_test(test_software),
                 cmocka_unit_test(test_firewall),
+                cmocka_unit_test(test_ports),
                 cmocka_unit_test(test_every_key),
                 cmocka_unit_test(test_antivirus_keys),
                 cmocka_unit_test(test_scalar_lists),
