@@ -3,8 +3,9 @@
 
 /* The `posture:` section of a policy (policy/SYNTAX.md, "Posture"), as plain data.
  *
- * LOG-07, DAT-01, AV-01..AV-04, CFG-02, PAT-02, LCK-01, PAT-01. The parser fills a PosturePolicy;
- * the posture checks (agent/posture/) read it and nothing else. Pure: no I/O, no logging. */
+ * LOG-07, DAT-01, AV-01..AV-04, CFG-02, PAT-02, LCK-01, PAT-01, AUTH-01..AUTH-03, SW-01, SW-02,
+ * NET-05, NET-06, NET-07. The parser fills a PosturePolicy; the posture checks (agent/posture/)
+ * read it and nothing else. Pure: no I/O, no logging. */
 
 #include <stdbool.h>
 #include <stddef.h>
