@@ -5,11 +5,17 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "config.h"
 #include "check-antivirus.h"
 #include "check-disk-encryption.h"
+#include "check-firewall.h"
+#include "check-login.h"
 #include "check-os-release.h"
+#include "check-ports.h"
 #include "check-screen-lock.h"
+#include "check-software.h"
 #include "check-time-sync.h"
+#include "check-updates.h"
 #include "macro.h"
 #include "posture-run.h"
 
@@ -65,6 +71,62 @@ static int run_one(PostureCheckId id, const PosturePolicy *pp, const PostureRunO
                 s.desktops = pp->desktops;
                 k = screen_lock_verdict(&s, pp->idle_max_usec, r);
                 screen_lock_state_done(&s);
+                return k;
+        }
+        case POSTURE_CHECK_UPDATES: {
+                UpdatesState s;
+                int k;
+
+                k = updates_probe(o->root, &s);
+                if (k < 0)
+                        return k;
+                k = updates_verdict(&s, pp->max_pending, pp->max_update_age_usec, now, r);
+                updates_state_done(&s);
+                return k;
+        }
+        case POSTURE_CHECK_LOGIN: {
+                LoginState s;
+                int k;
+
+                k = login_probe(o->root, &s);
+                if (k < 0)
+                        return k;
+                k = login_verdict(&s, pp->second_factor, pp->max_attempts, pp->unlock_time_usec, pp->min_length,
+                                  pp->min_classes, r);
+                login_state_done(&s);
+                return k;
+        }
+        case POSTURE_CHECK_SOFTWARE: {
+                SoftwareState s;
+                int k;
+
+                k = software_probe(o->root, pp->polkit_rule, &s);
+                if (k < 0)
+                        return k;
+                k = software_verdict(&s, o->software_rule_sha256 ?: SOFTWARE_RULES_SHA256, pp->denied_packages, r);
+                software_state_done(&s);
+                return k;
+        }
+        case POSTURE_CHECK_FIREWALL: {
+                FirewallState s;
+                int k;
+
+                k = firewall_probe(o->nft ?: getenv("MAMORI_NFT") ?: "nft", NFT_TIMEOUT_USEC, &s);
+                if (k < 0)
+                        return k;
+                k = firewall_verdict(&s, pp->ruleset_sha256, r);
+                firewall_state_done(&s);
+                return k;
+        }
+        case POSTURE_CHECK_PORTS: {
+                PortsState s;
+                int k;
+
+                k = ports_probe(o->root, &s);
+                if (k < 0)
+                        return k;
+                k = ports_verdict(&s, pp->ports_allow, pp->include_loopback, r);
+                ports_state_done(&s);
                 return k;
         }
         case _POSTURE_CHECK_MAX:

@@ -25,6 +25,11 @@ static const char *const posture_check_id_table[_POSTURE_CHECK_MAX] = {
         [POSTURE_CHECK_ANTIVIRUS] = "antivirus",
         [POSTURE_CHECK_OS_RELEASE] = "os-release",
         [POSTURE_CHECK_SCREEN_LOCK] = "screen-lock",
+        [POSTURE_CHECK_UPDATES] = "updates",
+        [POSTURE_CHECK_LOGIN] = "login",
+        [POSTURE_CHECK_SOFTWARE] = "software",
+        [POSTURE_CHECK_FIREWALL] = "firewall",
+        [POSTURE_CHECK_PORTS] = "ports",
 };
 DEFINE_STRING_TABLE(posture_check_id, PostureCheckId);
 
@@ -46,6 +51,11 @@ static const char *const default_requirements[_POSTURE_CHECK_MAX][3] = {
         [POSTURE_CHECK_ANTIVIRUS] = { "AV-01", "AV-02" },
         [POSTURE_CHECK_OS_RELEASE] = { "PAT-02" },
         [POSTURE_CHECK_SCREEN_LOCK] = { "LCK-01" },
+        [POSTURE_CHECK_UPDATES] = { "PAT-01" },
+        [POSTURE_CHECK_LOGIN] = { "AUTH-01", "AUTH-02", "AUTH-03" },
+        [POSTURE_CHECK_SOFTWARE] = { "SW-01", "SW-02" },
+        [POSTURE_CHECK_FIREWALL] = { "NET-05", "NET-07" },
+        [POSTURE_CHECK_PORTS] = { "NET-06" },
 };
 
 /* ---- durations ---- */
@@ -143,6 +153,24 @@ static int parse_duration(const PolicyNode *v, const char *key, uint64_t *ret, P
                                          "(ms, s, m, h, d), e.g. 90s", s, key);
         if (*ret == 0)
                 return policy_node_error(reterr, v, "'%s' must be longer than 0", key);
+        return 0;
+}
+
+/* A whole number from min to max (a YAML integer: digits only). */
+static int parse_count(const PolicyNode *v, const char *key, unsigned min, unsigned max, unsigned *ret,
+                       PolicyError *reterr) {
+        const char *s;
+        uint64_t n = 0;
+        int r;
+
+        r = policy_node_get_string(v, key, &s, reterr);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; s[i] >= '0' && s[i] <= '9' && n <= max; i++)
+                n = n * 10 + (uint64_t) (s[i] - '0');
+        if (isempty(s) || strspn(s, "0123456789") != strlen(s) || n < min || n > max)
+                return policy_node_error(reterr, v, "'%s' must be a whole number from %u to %u", key, min, max);
+        *ret = (unsigned) n;
         return 0;
 }
 
@@ -433,6 +461,138 @@ CHECK_HANDLER(av_media_scan) {
         return policy_node_map_dispatch(v, "media-scan", media_scan_table, ELEMENTSOF(media_scan_table), ms, reterr);
 }
 
+CHECK_HANDLER(updates_max_pending) {
+        CheckParse *cp = userdata;
+        return parse_count(v, "max-pending", 0, POSTURE_MAX_PENDING_LIMIT, &cp->pp->max_pending, reterr);
+}
+
+CHECK_HANDLER(updates_max_age) {
+        CheckParse *cp = userdata;
+        return parse_duration(v, "max-age", &cp->pp->max_update_age_usec, reterr);
+}
+
+/* A PAM module's name as it is written without its ".so": [a-z0-9_]. */
+static bool pam_module_name_valid(const char *s) {
+        return !isempty(s) && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(s);
+}
+
+CHECK_HANDLER(login_second_factor) {
+        CheckParse *cp = userdata;
+        int r;
+
+        r = parse_string_list(v, "second-factor", false, false, &cp->pp->second_factor, reterr);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; cp->pp->second_factor[i]; i++)
+                if (!pam_module_name_valid(cp->pp->second_factor[i]))
+                        return policy_node_error(reterr, v->type == POLICY_NODE_SEQUENCE ? v->items[i] : v,
+                                                 "'second-factor' entries must be PAM module names such as "
+                                                 "pam_u2f (no '.so', no path)");
+        return 0;
+}
+
+CHECK_HANDLER(login_max_attempts) {
+        CheckParse *cp = userdata;
+        return parse_count(v, "max-attempts", 1, 1000, &cp->pp->max_attempts, reterr);
+}
+
+CHECK_HANDLER(login_unlock_time) {
+        CheckParse *cp = userdata;
+        return parse_duration(v, "unlock-time", &cp->pp->unlock_time_usec, reterr);
+}
+
+CHECK_HANDLER(login_min_length) {
+        CheckParse *cp = userdata;
+        return parse_count(v, "min-length", 6, 512, &cp->pp->min_length, reterr);
+}
+
+CHECK_HANDLER(login_min_classes) {
+        CheckParse *cp = userdata;
+        return parse_count(v, "min-classes", 1, 4, &cp->pp->min_classes, reterr);
+}
+
+CHECK_HANDLER(software_polkit_rule) {
+        CheckParse *cp = userdata;
+        const char *s;
+        int r;
+
+        r = policy_node_get_string(v, "polkit-rule", &s, reterr);
+        if (r < 0)
+                return r;
+        if (s[0] != '/')
+                return policy_node_error(reterr, v, "'polkit-rule' must be an absolute path");
+        free(cp->pp->polkit_rule);
+        cp->pp->polkit_rule = strdup(s);
+        return cp->pp->polkit_rule ? 0 : -ENOMEM;
+}
+
+/* A Debian package name (deb-control(5)): [a-z0-9][a-z0-9+.-]+. */
+static bool package_name_valid(const char *s) {
+        return strlen(s) >= 2 && strchr("abcdefghijklmnopqrstuvwxyz0123456789", s[0]) &&
+               strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789+.-") == strlen(s);
+}
+
+CHECK_HANDLER(software_denied_packages) {
+        CheckParse *cp = userdata;
+        int r;
+
+        r = parse_string_list(v, "denied-packages", true, false, &cp->pp->denied_packages, reterr);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; cp->pp->denied_packages[i]; i++)
+                if (!package_name_valid(cp->pp->denied_packages[i]))
+                        return policy_node_error(reterr, v->type == POLICY_NODE_SEQUENCE ? v->items[i] : v,
+                                                 "'denied-packages' entries must be Debian package names "
+                                                 "([a-z0-9][a-z0-9+.-]+)");
+        return 0;
+}
+
+CHECK_HANDLER(firewall_ruleset_sha256) {
+        CheckParse *cp = userdata;
+        const char *s;
+        int r;
+
+        r = policy_node_get_string(v, "ruleset-sha256", &s, reterr);
+        if (r < 0)
+                return r;
+        if (strlen(s) != 64 || strspn(s, "0123456789abcdef") != 64)
+                return policy_node_error(reterr, v, "'ruleset-sha256' must be 64 lowercase hex digits");
+        memcpy(cp->pp->ruleset_sha256, s, 65);
+        return 0;
+}
+
+/* "tcp/22" or "udp/68": a protocol and a port from 1 to 65535, written canonically. */
+static bool port_spec_valid(const char *s) {
+        const char *n = s + 4;
+        unsigned v = 0;
+
+        if ((strncmp(s, "tcp/", 4) != 0 && strncmp(s, "udp/", 4) != 0) || !*n || *n == '0' || strlen(n) > 5 || strspn(n, "0123456789") != strlen(n))
+                return false;
+        for (; *n; n++)
+                v = v * 10 + (unsigned) (*n - '0');
+        return v <= 65535;
+}
+
+CHECK_HANDLER(ports_allow) {
+        CheckParse *cp = userdata;
+        int r;
+
+        r = parse_string_list(v, "allow", true, false, &cp->pp->ports_allow, reterr);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; cp->pp->ports_allow[i]; i++)
+                if (!port_spec_valid(cp->pp->ports_allow[i]))
+                        return policy_node_error(reterr, v->type == POLICY_NODE_SEQUENCE ? v->items[i] : v,
+                                                 "'allow' entries must be tcp/PORT or udp/PORT (1-65535), "
+                                                 "e.g. tcp/22");
+        return 0;
+}
+
+CHECK_HANDLER(ports_include_loopback) {
+        CheckParse *cp = userdata;
+        return policy_node_get_bool(v, "include-loopback", &cp->pp->include_loopback, reterr);
+}
+
 #define COMMON_KEYS                                     \
         { "action",       check_action },               \
         { "requirements", check_requirements },         \
@@ -475,6 +635,38 @@ static const PolicyKeyTable screen_lock_table[] = {
         { "desktops", lock_desktops },
 };
 
+static const PolicyKeyTable updates_table[] = {
+        COMMON_KEYS,
+        { "max-pending", updates_max_pending },
+        { "max-age",     updates_max_age },
+};
+
+static const PolicyKeyTable login_table[] = {
+        COMMON_KEYS,
+        { "second-factor", login_second_factor },
+        { "max-attempts",  login_max_attempts },
+        { "unlock-time",   login_unlock_time },
+        { "min-length",    login_min_length },
+        { "min-classes",   login_min_classes },
+};
+
+static const PolicyKeyTable software_table[] = {
+        COMMON_KEYS,
+        { "polkit-rule",     software_polkit_rule },
+        { "denied-packages", software_denied_packages },
+};
+
+static const PolicyKeyTable firewall_table[] = {
+        COMMON_KEYS,
+        { "ruleset-sha256", firewall_ruleset_sha256, .required = true },
+};
+
+static const PolicyKeyTable ports_table[] = {
+        COMMON_KEYS,
+        { "allow",            ports_allow, .required = true },
+        { "include-loopback", ports_include_loopback },
+};
+
 static const struct {
         const PolicyKeyTable *table;
         size_t n;
@@ -484,6 +676,11 @@ static const struct {
         [POSTURE_CHECK_ANTIVIRUS] = { antivirus_table, ELEMENTSOF(antivirus_table) },
         [POSTURE_CHECK_OS_RELEASE] = { os_release_table, ELEMENTSOF(os_release_table) },
         [POSTURE_CHECK_SCREEN_LOCK] = { screen_lock_table, ELEMENTSOF(screen_lock_table) },
+        [POSTURE_CHECK_UPDATES] = { updates_table, ELEMENTSOF(updates_table) },
+        [POSTURE_CHECK_LOGIN] = { login_table, ELEMENTSOF(login_table) },
+        [POSTURE_CHECK_SOFTWARE] = { software_table, ELEMENTSOF(software_table) },
+        [POSTURE_CHECK_FIREWALL] = { firewall_table, ELEMENTSOF(firewall_table) },
+        [POSTURE_CHECK_PORTS] = { ports_table, ELEMENTSOF(ports_table) },
 };
 
 /* The check's own IDs, and for antivirus those of the parts the policy turns on. */
@@ -523,7 +720,7 @@ static int check_parse(PosturePolicy *pp, const PolicyNode *k, const PolicyNode 
 
         if (id < 0)
                 return policy_node_error(reterr, k, "unknown check '%s' (time-sync, disk-encryption, antivirus, "
-                                         "os-release, screen-lock)", k->value);
+                                         "os-release, screen-lock, updates, login, software, firewall, ports)", k->value);
         cp = (CheckParse) { .pp = pp, .id = id };
         pp->checks[id].enabled = true;
         r = policy_node_map_dispatch(v, k->value, check_tables[id].table, check_tables[id].n, &cp, reterr);
@@ -590,6 +787,10 @@ PosturePolicy *posture_policy_free(PosturePolicy *pp) {
         }
         policy_strv_free(pp->paths);
         policy_strv_free(pp->desktops);
+        policy_strv_free(pp->second_factor);
+        policy_strv_free(pp->denied_packages);
+        policy_strv_free(pp->ports_allow);
+        free(pp->polkit_rule);
         free(pp->socket);
         policy_strv_free(pp->scan_paths);
         free(pp->clamd_conf);
@@ -622,6 +823,9 @@ int posture_policy_parse_node(const PolicyNode *node, PosturePolicy **ret, Polic
                         .max_files = POSTURE_DEFAULT_MEDIA_SCAN_MAX_FILES,
                         .timeout_usec = POSTURE_DEFAULT_MEDIA_SCAN_TIMEOUT_USEC,
                 },
+                .max_update_age_usec = POSTURE_DEFAULT_MAX_UPDATE_AGE_USEC,
+                .max_attempts = POSTURE_DEFAULT_MAX_ATTEMPTS,
+                .min_length = POSTURE_DEFAULT_MIN_LENGTH,
         };
         r = policy_node_map_dispatch(node, "posture", section_table, ELEMENTSOF(section_table), pp, reterr);
         if (r < 0)
@@ -640,6 +844,8 @@ int posture_policy_parse_node(const PolicyNode *node, PosturePolicy **ret, Polic
                 if (!pp->scan_paths || !(pp->scan_paths[0] = strdup("/home")))
                         return -ENOMEM;
         }
+        if (!pp->polkit_rule && !(pp->polkit_rule = strdup(POSTURE_DEFAULT_SOFTWARE_RULE)))
+                return -ENOMEM;
         *ret = TAKE_PTR(pp);
         return 0;
 }

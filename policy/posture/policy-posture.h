@@ -3,8 +3,9 @@
 
 /* The `posture:` section of a policy (policy/SYNTAX.md, "Posture"), as plain data.
  *
- * LOG-07, DAT-01, AV-01..AV-04, CFG-02, PAT-02, LCK-01. The parser fills a PosturePolicy; the posture
- * checks (agent/posture/) read it and nothing else. Pure: no I/O, no logging. */
+ * LOG-07, DAT-01, AV-01..AV-04, CFG-02, PAT-02, LCK-01, PAT-01, AUTH-01..AUTH-03, SW-01, SW-02,
+ * NET-05, NET-06, NET-07. The parser fills a PosturePolicy; the posture checks (agent/posture/)
+ * read it and nothing else. Pure: no I/O, no logging. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,11 +37,17 @@ typedef enum PostureCheckId {
         POSTURE_CHECK_ANTIVIRUS,
         POSTURE_CHECK_OS_RELEASE,
         POSTURE_CHECK_SCREEN_LOCK,
+        POSTURE_CHECK_UPDATES,
+        POSTURE_CHECK_LOGIN,
+        POSTURE_CHECK_SOFTWARE,
+        POSTURE_CHECK_FIREWALL,
+        POSTURE_CHECK_PORTS,
         _POSTURE_CHECK_MAX,
         _POSTURE_CHECK_INVALID = -22,
 } PostureCheckId;
 
-/* "time-sync", "disk-encryption", "antivirus", "os-release", "screen-lock". */
+/* "time-sync", "disk-encryption", "antivirus", "os-release", "screen-lock", "updates", "login",
+ * "software", "firewall", "ports". */
 const char *posture_check_id_to_string(PostureCheckId id);
 PostureCheckId posture_check_id_from_string(const char *s);
 /* Whether a check can put things right itself (action: enforce). Only screen-lock can. */
@@ -60,6 +67,11 @@ typedef struct PostureCheckPolicy {
 #define POSTURE_DEFAULT_CLAMD_SOCKET "/run/clamav/clamd.ctl"
 #define POSTURE_DEFAULT_CLAMD_CONF "/etc/clamav/clamd.conf"
 #define POSTURE_DEFAULT_SCAN_TIMEOUT_USEC (12 * 3600 * USEC_PER_SEC)
+#define POSTURE_DEFAULT_MAX_UPDATE_AGE_USEC (7 * 86400 * USEC_PER_SEC)
+#define POSTURE_MAX_PENDING_LIMIT 100000
+#define POSTURE_DEFAULT_MAX_ATTEMPTS 5
+#define POSTURE_DEFAULT_MIN_LENGTH 8
+#define POSTURE_DEFAULT_SOFTWARE_RULE "/usr/share/polkit-1/rules.d/51-mamori-software.rules"
 
 /* antivirus: media-scan (MED-09, AV-04): what happens to a released medium whose scan could not
  * finish (limits, time limit, clamd down). A detection always blocks. */
@@ -115,6 +127,23 @@ typedef struct PosturePolicy {
 
         uint64_t idle_max_usec;         /* screen-lock: idle-max (required) */
         char **desktops;                /* screen-lock: NULL-terminated, "gnome", "kde"; NULL: any */
+
+        unsigned max_pending;           /* updates: most pending security updates allowed (default 0) */
+        uint64_t max_update_age_usec;   /* updates: oldest pending one allowed (default 7d) */
+
+        char **second_factor;           /* login: any-of PAM modules (pam_u2f ...); NULL: not required */
+        unsigned max_attempts;          /* login: pam_faillock deny at most this (default 5) */
+        uint64_t unlock_time_usec;      /* login: pam_faillock unlock_time at least this; 0: not checked */
+        unsigned min_length;            /* login: pam_pwquality's minimum length at least this (default 8) */
+        unsigned min_classes;           /* login: character classes required (0: not checked, 1..4) */
+
+        char *polkit_rule;              /* software: the installed polkit rule (default above) */
+        char **denied_packages;         /* software: NULL-terminated; NULL: none */
+
+        char ruleset_sha256[65];        /* firewall: the profile's normalised ruleset, hex (required) */
+
+        char **ports_allow;             /* ports: "tcp/22", "udp/68"; NULL-terminated (required, may be []) */
+        bool include_loopback;          /* ports: judge loopback listeners too (default false) */
 } PosturePolicy;
 
 /* Frees a PosturePolicy and everything it owns. Accepts NULL; returns NULL. */

@@ -153,6 +153,132 @@ static void test_antivirus_keys(void **state) {
         policy_free(p);
 }
 
+static void test_updates(void **state) {
+        PolicyError e = {};
+        Policy *p = load(RULES "posture:\n  checks:\n    updates: {}\n", &e);
+        const PosturePolicy *pp;
+
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_true(pp->checks[POSTURE_CHECK_UPDATES].enabled);
+        assert_int_equal(pp->max_pending, 0);
+        assert_int_equal(pp->max_update_age_usec, 7 * 86400 * USEC_PER_SEC);
+        assert_string_equal(pp->checks[POSTURE_CHECK_UPDATES].requirements[0], "PAT-01");
+        assert_null(pp->checks[POSTURE_CHECK_UPDATES].requirements[1]);
+        policy_free(p);
+
+        p = load(RULES "posture:\n  checks:\n    updates: { action: quarantine, max-pending: 12, max-age: 36h }\n",
+                 &e);
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_int_equal(pp->max_pending, 12);
+        assert_int_equal(pp->max_update_age_usec, 36 * 3600 * USEC_PER_SEC);
+        assert_int_equal(pp->checks[POSTURE_CHECK_UPDATES].action, POSTURE_ACTION_QUARANTINE);
+        policy_free(p);
+
+        p = load(RULES "posture:\n  checks:\n    updates: { max-pending: 100000 }\n", &e);
+        assert_non_null(p);
+        assert_int_equal(policy_get_posture(p)->max_pending, 100000);
+        policy_free(p);
+}
+
+static void test_login(void **state) {
+        PolicyError e = {};
+        Policy *p = load(RULES "posture:\n  checks:\n    login: {}\n", &e);
+        const PosturePolicy *pp;
+
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_true(pp->checks[POSTURE_CHECK_LOGIN].enabled);
+        assert_null(pp->second_factor);
+        assert_int_equal(pp->max_attempts, 5);
+        assert_int_equal(pp->unlock_time_usec, 0);
+        assert_int_equal(pp->min_length, 8);
+        assert_int_equal(pp->min_classes, 0);
+        assert_string_equal(pp->checks[POSTURE_CHECK_LOGIN].requirements[0], "AUTH-01");
+        assert_string_equal(pp->checks[POSTURE_CHECK_LOGIN].requirements[2], "AUTH-03");
+        assert_null(pp->checks[POSTURE_CHECK_LOGIN].requirements[3]);
+        policy_free(p);
+
+        p = load(RULES "posture:\n  checks:\n    login:\n      second-factor: [pam_u2f, pam_pkcs11]\n"
+                 "      max-attempts: 3\n      unlock-time: 15m\n      min-length: 12\n      min-classes: 4\n", &e);
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_string_equal(pp->second_factor[0], "pam_u2f");
+        assert_string_equal(pp->second_factor[1], "pam_pkcs11");
+        assert_null(pp->second_factor[2]);
+        assert_int_equal(pp->max_attempts, 3);
+        assert_int_equal(pp->unlock_time_usec, 900 * USEC_PER_SEC);
+        assert_int_equal(pp->min_length, 12);
+        assert_int_equal(pp->min_classes, 4);
+        policy_free(p);
+
+        p = load(RULES "posture:\n  checks:\n    login: { second-factor: pam_sss }\n", &e);
+        assert_non_null(p);
+        assert_string_equal(policy_get_posture(p)->second_factor[0], "pam_sss");
+        policy_free(p);
+}
+
+static void test_software(void **state) {
+        PolicyError e = {};
+        Policy *p = load(RULES "posture:\n  checks:\n    software: {}\n", &e);
+        const PosturePolicy *pp;
+
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_string_equal(pp->polkit_rule, "/usr/share/polkit-1/rules.d/51-mamori-software.rules");
+        assert_null(pp->denied_packages);
+        assert_string_equal(pp->checks[POSTURE_CHECK_SOFTWARE].requirements[0], "SW-01");
+        assert_string_equal(pp->checks[POSTURE_CHECK_SOFTWARE].requirements[1], "SW-02");
+        policy_free(p);
+
+        p = load(RULES "posture:\n  checks:\n    software: { polkit-rule: /etc/polkit-1/rules.d/51-m.rules, "
+                 "denied-packages: [tor, libc++1, wine64] }\n", &e);
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_string_equal(pp->polkit_rule, "/etc/polkit-1/rules.d/51-m.rules");
+        assert_string_equal(pp->denied_packages[1], "libc++1");
+        assert_null(pp->denied_packages[3]);
+        policy_free(p);
+}
+
+static void test_firewall(void **state) {
+        PolicyError e = {};
+        Policy *p = load(RULES "posture:\n  checks:\n    firewall: { action: quarantine, ruleset-sha256: "
+                         "4dca22c1f8d9c64d0a9aaf21016e5ab3f3ca319b44e1335fe401f2272f2408fe }\n", &e);
+        const PosturePolicy *pp;
+
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_true(pp->checks[POSTURE_CHECK_FIREWALL].enabled);
+        assert_string_equal(pp->ruleset_sha256, "4dca22c1f8d9c64d0a9aaf21016e5ab3f3ca319b44e1335fe401f2272f2408fe");
+        assert_string_equal(pp->checks[POSTURE_CHECK_FIREWALL].requirements[0], "NET-05");
+        assert_string_equal(pp->checks[POSTURE_CHECK_FIREWALL].requirements[1], "NET-07");
+        policy_free(p);
+}
+
+static void test_ports(void **state) {
+        PolicyError e = {};
+        Policy *p = load(RULES "posture:\n  checks:\n    ports: { allow: [tcp/22, udp/68, tcp/65535] }\n", &e);
+        const PosturePolicy *pp;
+
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_string_equal(pp->ports_allow[0], "tcp/22");
+        assert_string_equal(pp->ports_allow[2], "tcp/65535");
+        assert_null(pp->ports_allow[3]);
+        assert_false(pp->include_loopback);
+        assert_string_equal(pp->checks[POSTURE_CHECK_PORTS].requirements[0], "NET-06");
+        policy_free(p);
+
+        p = load(RULES "posture:\n  checks:\n    ports: { allow: [], include-loopback: true }\n", &e);
+        assert_non_null(p);
+        pp = policy_get_posture(p);
+        assert_null(pp->ports_allow[0]);
+        assert_true(pp->include_loopback);
+        policy_free(p);
+}
+
 static void test_every_key(void **state) {
         PolicyError e = {};
         Policy *p = load(RULES
@@ -270,6 +396,47 @@ static void test_errors(void **state) {
                      "invalid date '2028-02-30' for 'end-of-life': expected a real date YYYY-MM-DD", 4, 32);
         expect_error(RULES "posture:\n  checks: []\n", "'checks' must be a mapping", 3, 11);
         expect_error(RULES "posture:\n  checks:\n    antivirus: null\n", "'antivirus' must be a mapping", 4, 16);
+        expect_error(RULES "posture:\n  checks:\n    updates: { max-pending: -1 }\n",
+                     "'max-pending' must be a whole number from 0 to 100000", 4, 29);
+        expect_error(RULES "posture:\n  checks:\n    updates: { max-pending: 100001 }\n",
+                     "'max-pending' must be a whole number from 0 to 100000", 4, 29);
+        expect_error(RULES "posture:\n  checks:\n    updates: { max-pending: 99999999999999999999999 }\n",
+                     "'max-pending' must be a whole number from 0 to 100000", 4, 29);
+        expect_error(RULES "posture:\n  checks:\n    updates: { max-pending: \"\" }\n",
+                     "'max-pending' must be a whole number from 0 to 100000", 4, 29);
+        expect_error(RULES "posture:\n  checks:\n    updates: { max-age: 0d }\n",
+                     "'max-age' must be longer than 0", 4, 25);
+        expect_error(RULES "posture:\n  checks:\n    login: { second-factor: [pam_u2f, pam_u2f.so] }\n",
+                     "'second-factor' entries must be PAM module names such as pam_u2f (no '.so', no path)", 4, 39);
+        expect_error(RULES "posture:\n  checks:\n    login: { second-factor: [] }\n",
+                     "'second-factor' must not be an empty list", 4, 29);
+        expect_error(RULES "posture:\n  checks:\n    login: { max-attempts: 0 }\n",
+                     "'max-attempts' must be a whole number from 1 to 1000", 4, 28);
+        expect_error(RULES "posture:\n  checks:\n    login: { min-length: 5 }\n",
+                     "'min-length' must be a whole number from 6 to 512", 4, 26);
+        expect_error(RULES "posture:\n  checks:\n    login: { min-classes: 5 }\n",
+                     "'min-classes' must be a whole number from 1 to 4", 4, 27);
+        expect_error(RULES "posture:\n  checks:\n    login: { min-classes: 0 }\n",
+                     "'min-classes' must be a whole number from 1 to 4", 4, 27);
+        expect_error(RULES "posture:\n  checks:\n    login: { unlock-time: 900 }\n",
+                     "invalid duration '900' for 'unlock-time': expected a number and a unit (ms, s, m, h, d), "
+                     "e.g. 90s", 4, 27);
+        expect_error(RULES "posture:\n  checks:\n    software: { polkit-rule: rules.d/x.rules }\n",
+                     "'polkit-rule' must be an absolute path", 4, 30);
+        expect_error(RULES "posture:\n  checks:\n    software: { denied-packages: [tor, Tor] }\n",
+                     "'denied-packages' entries must be Debian package names ([a-z0-9][a-z0-9+.-]+)", 4, 40);
+        expect_error(RULES "posture:\n  checks:\n    firewall: {}\n", "missing required key 'ruleset-sha256'", 4, 15);
+        expect_error(RULES "posture:\n  checks:\n    firewall: { ruleset-sha256: ABCD }\n",
+                     "'ruleset-sha256' must be 64 lowercase hex digits", 4, 33);
+        expect_error(RULES "posture:\n  checks:\n    ports: {}\n", "missing required key 'allow'", 4, 12);
+        expect_error(RULES "posture:\n  checks:\n    ports: { allow: [tcp/22, tcp/65536] }\n",
+                     "'allow' entries must be tcp/PORT or udp/PORT (1-65535), e.g. tcp/22", 4, 30);
+        expect_error(RULES "posture:\n  checks:\n    ports: { allow: [tcp/022] }\n",
+                     "'allow' entries must be tcp/PORT or udp/PORT (1-65535), e.g. tcp/22", 4, 22);
+        expect_error(RULES "posture:\n  checks:\n    ports: { allow: [sctp/22] }\n",
+                     "'allow' entries must be tcp/PORT or udp/PORT (1-65535), e.g. tcp/22", 4, 22);
+        expect_error(RULES "posture:\n  checks:\n    updates: { action: enforce }\n",
+                     "check 'updates' cannot enforce: use 'report' or 'quarantine'", 4, 24);
 }
 
 /* At most one posture section per policy, across files. */
@@ -294,6 +461,11 @@ int main(void) {
                 cmocka_unit_test(test_tables),
                 cmocka_unit_test(test_duration),
                 cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_updates),
+                cmocka_unit_test(test_login),
+                cmocka_unit_test(test_software),
+                cmocka_unit_test(test_firewall),
+                cmocka_unit_test(test_ports),
                 cmocka_unit_test(test_every_key),
                 cmocka_unit_test(test_antivirus_keys),
                 cmocka_unit_test(test_scalar_lists),
