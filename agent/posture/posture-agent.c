@@ -38,8 +38,19 @@
 #define RUNTIME_FILE "posture.json"
 
 /* What a round reads that can change: a change there starts a round (two seconds later). */
-static const char *const watched_dirs[] = {
-        "/etc", "/etc/clamav", "/etc/dconf/db", "/etc/pam.d", "/etc/security", "/etc/xdg",
+static const struct {
+        const char *dir;
+        const char *only;               /* the one name there that counts, NULL: any */
+} watched_dirs[] = {
+        { "/etc", "os-release" },
+        { "/etc/clamav", NULL },
+        { "/etc/dconf/db", NULL },
+        { "/etc/pam.d", NULL },
+        { "/etc/security", NULL },
+        { "/etc/xdg", "kscreenlockerrc" },
+        { "/var/lib/dpkg", "status" },          /* packages installed or removed */
+        { "/var/lib/apt/lists", NULL },         /* new security indices */
+        { "/usr/share/polkit-1/rules.d", NULL },
 };
 #define WATCH_SCAN (ELEMENTSOF(watched_dirs) + 1)      /* STATE_DIR/scan: mamori-scan's record */
 
@@ -339,7 +350,8 @@ static void round_finished(PostureAgent *pa, const char *text, size_t size) {
 
 /* ---- the child ---- */
 
-_noreturn_ static void round_child(int fd, const PosturePolicy *pp, const char *policy_version) {
+_noreturn_ static void round_child(int fd, const PosturePolicy *pp, const char *policy_version,
+                                   const char *state_dir) {
         _cleanup_free_ char *json = NULL;
         PostureResult *results = NULL;
         char host[HOST_NAME_MAX + 1] = "";
@@ -355,7 +367,8 @@ _noreturn_ static void round_child(int fd, const PosturePolicy *pp, const char *
                 (void) close_range(3, (unsigned) fd - 1, 0);
         (void) close_range((unsigned) fd + 1, ~0U, 0);
 
-        if (posture_run(pp, &(PostureRunOptions) { .enforce = true }, &results, &n) < 0)
+        /* the agent's own state directory: mamori-scan's record is there */
+        if (posture_run(pp, &(PostureRunOptions) { .enforce = true, .state_dir = state_dir }, &results, &n) < 0)
                 _exit(1);
         (void) gethostname(host, sizeof host - 1);
         PostureReport rep = {
@@ -469,7 +482,7 @@ static void round_start(PostureAgent *pa, const char *why) {
         if (pa->pid == 0) {
                 close(p[0]);
                 (void) fcntl(p[1], F_SETFL, 0);
-                round_child(p[1], pa->pp, policy_get_version(pa->policy));
+                round_child(p[1], pa->pp, policy_get_version(pa->policy), pa->state_dir);
         }
         close(p[1]);
         pa->fd = p[0];
@@ -531,8 +544,9 @@ static void round_soon(PostureAgent *pa, uint64_t delay) {
 static int on_watch(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
         PostureAgent *pa = ASSERT_PTR(userdata);
 
-        if (s == pa->watches[0] && !streq(ev->len ? ev->name : "", "os-release"))
-                return 0;       /* /etc: only os-release */
+        for (size_t i = 0; i < ELEMENTSOF(watched_dirs); i++)
+                if (s == pa->watches[i] && watched_dirs[i].only && !streq(ev->len ? ev->name : "", watched_dirs[i].only))
+                        return 0;
         round_soon(pa, DEBOUNCE_USEC);
         return 0;
 }
@@ -560,7 +574,7 @@ static void watches_start(PostureAgent *pa) {
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(watched_dirs); i++)
-                (void) sd_event_add_inotify(pa->event, &pa->watches[i], watched_dirs[i], mask, on_watch, pa);
+                (void) sd_event_add_inotify(pa->event, &pa->watches[i], watched_dirs[i].dir, mask, on_watch, pa);
         /* clamd coming up or going away */
         slash = pa->pp->socket ? strrchr(pa->pp->socket, '/') : NULL;
         if (slash && slash != pa->pp->socket) {

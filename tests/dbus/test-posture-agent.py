@@ -118,6 +118,71 @@ class PostureAgentTest(unittest.TestCase):
         self.assertIn('Posture round (a checked file changed)', rig.agent_log())
 
 
+class MalwareOnMediumTest(unittest.TestCase):
+    """EICAR on a medium (a file system mounted for the test) found by the weekly full scan: the
+    agent, in its network namespace, isolates the terminal (the nftables table is there) and
+    records an incident; before the first scan, the overdue scan fails the check without
+    isolating."""
+
+    def setUp(self):
+        mod = load_clamd_machinery()
+        self.mod = mod
+        self.clamd = mod.Clamd(lambda db: mod.write_cud(os.path.join(db, 'daily.cud'), time.time() - 3600))
+        self.medium = tempfile.mkdtemp(prefix='mamori-medium.')
+        subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=4m', 'mamori-medium', self.medium], check=True)
+        with open(os.path.join(self.medium, 'clean.txt'), 'w') as f:
+            f.write('minutes of the meeting\n')
+        os.mkdir(os.path.join(self.medium, 'docs'))
+        with open(os.path.join(self.medium, 'docs', 'eicar.com'), 'wb') as f:
+            f.write(mod.EICAR)
+        posture = f'''posture:
+  checks:
+    antivirus: {{ action: quarantine, socket: {self.clamd.socket}, full-scan-interval: 8d,
+                 scan-paths: [{self.medium}], scan-timeout: 1m }}
+'''
+        self.rig = Rig(extra_policy={'20-posture.yaml': posture})
+
+    def tearDown(self):
+        self.rig.close()
+        self.clamd.close()
+        subprocess.run(['umount', self.medium], check=False)
+        os.rmdir(self.medium)
+
+    def agent_pid(self):
+        p = subprocess.run(['pgrep', '-f', f'mamorid --policy-dir {self.rig.policy}'], capture_output=True,
+                           text=True, check=False)
+        return p.stdout.split()[0]
+
+    def test_eicar_isolates(self):
+        rig = self.rig
+        _, status, summary = rig.signals.wait('PostureChanged', lambda a: a[0] == 'antivirus', timeout=ROUND)
+        self.assertEqual(status, 'fail', summary)          # no full scan yet (AV-03) ...
+        av = pu.check_of(self.report(), 'antivirus')
+        self.assertEqual(av['evidence']['failed_requirement'], 'AV-03')
+        self.assertFalse(os.path.exists(os.path.join(rig.state, 'quarantine')))     # ... which does not isolate
+
+        rig.signals.drain()
+        scanner = os.path.join(os.path.dirname(MAMORICTL), '..', 'agent', 'posture', 'mamori-scan')
+        p = subprocess.run([scanner, '--policy-dir', rig.policy, '--state-dir', rig.state], env=rig.env,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)    # 1: malware found
+        active, reason = rig.signals.wait('QuarantineChanged', lambda a: a[0], timeout=ROUND)
+        self.assertIn('antivirus', reason)
+        av = pu.check_of(self.report(), 'antivirus')
+        self.assertTrue(av['evidence']['detected'])
+        self.assertIn(os.path.join(self.medium, 'docs', 'eicar.com'), json.dumps(av['evidence']))
+        incident = records(rig.state, 'incident')
+        self.assertEqual(len(incident), 1, incident)
+        table = subprocess.run(['nsenter', '-t', self.agent_pid(), '-n', 'nft', 'list', 'table', 'inet', 'mamori'],
+                               capture_output=True, text=True, timeout=10)
+        self.assertEqual(table.returncode, 0, table.stderr)
+        self.assertIn('policy drop', table.stdout)
+
+    def report(self):
+        (text,) = self.rig.call('GetPosture', reply='(s)')
+        return pu.validate(text)
+
+
 if __name__ == '__main__':
     reason = skip_reason() or (None if shutil.which('clamd') or os.path.exists('/usr/sbin/clamd')
                                else 'clamd (clamav-daemon) is not installed')
