@@ -16,7 +16,7 @@ cd "$cache"
 exec 9> .lock
 flock 9
 
-packages=systemd,systemd-sysv,udev,kmod,libyaml-0-2,libmnl0,libblkid1,libgcrypt20,libjson-c5,dbus
+packages=systemd,systemd-sysv,udev,kmod,libyaml-0-2,libmnl0,libblkid1,libmount1,libgcrypt20,libjson-c5,libdconf1,liblz4-1,zlib1g,dbus
 kver=$(cat "$kcache/kver")
 stamp="$packages $kver $(cat "$here/mkrootfs.sh" "$here/guest-control.sh" | md5sum | cut -d' ' -f1)"
 [ -e tree/.done ] && [ "$(cat tree/.done)" = "$stamp" ] && exit 0
