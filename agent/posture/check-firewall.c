@@ -118,6 +118,9 @@ int firewall_normalize(const char *json, size_t size, char **ret, size_t *ret_ta
         tok = json_tokener_new_ex(64);
         if (!tok)
                 return -ENOMEM;
+        /* strict: nft writes plain JSON; what json-c's lenient mode would also take (leading
+         * zeros, "00e", single quotes) would not read back the same after normalising */
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
         root = json_tokener_parse_ex(tok, json, (int) size);
         if (!root || json_tokener_get_error(tok) != json_tokener_success)
                 return -EBADMSG;
