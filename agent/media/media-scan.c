@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clamd-client.h"
 #include "i18n.h"
 #include "macro.h"
 #include "media-scan.h"
@@ -38,13 +39,6 @@ static const char *const media_scan_status_table[_MEDIA_SCAN_STATUS_MAX] = {
         [MEDIA_SCAN_UNREADABLE] = "unreadable",
 };
 DEFINE_STRING_TABLE(media_scan_status, MediaScanStatus);
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
-}
 
 static void copy_printable(char *dst, size_t size, const char *src, size_t n) {
         size_t i;
@@ -108,51 +102,6 @@ int clamd_scan_reply_parse(const char *reply, size_t size, ClamdScanVerdict *ret
 
 /* ---- the socket ---- */
 
-static int wait_fd(int fd, short events, uint64_t deadline) {
-        for (;;) {
-                struct pollfd p = { .fd = fd, .events = events };
-                uint64_t n = now_usec();
-                int k;
-
-                if (n >= deadline)
-                        return -ETIMEDOUT;
-                k = poll(&p, 1, (int) MIN((deadline - n + 999) / 1000, (uint64_t) INT32_MAX));
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        return -ETIMEDOUT;
-                return 0;
-        }
-}
-
-static int clamd_connect(const char *path, uint64_t deadline) {
-        _cleanup_close_ int fd = -EBADF;
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        socklen_t len = sizeof(int);
-        int r, err = 0;
-
-        if (strlen(path) >= sizeof sa.sun_path)
-                return -ENAMETOOLONG;
-        strcpy(sa.sun_path, path);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
-        if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
-                if (errno != EINPROGRESS && errno != EAGAIN)
-                        return -errno;
-                r = wait_fd(fd, POLLOUT, deadline);
-                if (r < 0)
-                        return r;
-                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-                        return -errno;
-                if (err != 0)
-                        return -err;
-        }
-        return TAKE_FD(fd);
-}
-
 static int send_all(int fd, const void *buf, size_t n, int pass_fd, uint64_t deadline) {
         size_t off = 0;
 
@@ -181,7 +130,7 @@ static int send_all(int fd, const void *buf, size_t n, int pass_fd, uint64_t dea
                 if (k < 0 && errno != EAGAIN && errno != EINTR)
                         return -errno;
                 if (k < 0) {
-                        r = wait_fd(fd, POLLOUT, deadline);
+                        r = clamd_wait_fd(fd, POLLOUT, deadline);
                         if (r < 0)
                                 return r;
                         continue;
@@ -221,7 +170,7 @@ static int clamd_fildes(const char *path, int file_fd, uint64_t deadline, ClamdS
                 if (k < 0 && errno != EAGAIN && errno != EINTR)
                         return -errno;
                 if (k < 0) {
-                        r = wait_fd(fd, POLLIN, deadline);
+                        r = clamd_wait_fd(fd, POLLIN, deadline);
                         if (r < 0)
                                 return r;
                         continue;
@@ -287,7 +236,7 @@ static int scan_file(Walk *w, int dfd, const char *name) {
                 return walk_stop(w, MEDIA_SCAN_TOO_MANY_FILES, 0);
         if ((uint64_t) st.st_size > w->limits->max_bytes - w->res->n_bytes)
                 return walk_stop(w, MEDIA_SCAN_TOO_MANY_BYTES, 0);
-        if (now_usec() >= w->deadline)
+        if (clamd_now_usec() >= w->deadline)
                 return walk_stop(w, MEDIA_SCAN_TIMEOUT, 0);
 
         r = clamd_fildes(w->socket, fd, w->deadline, &v, sig, sizeof sig);
@@ -385,7 +334,7 @@ static int scan_dir(Walk *w, int dfd, unsigned depth) {
 }
 
 int media_scan_tree(int dirfd, const MediaScanLimits *limits, const char *socket_path, MediaScanResult *ret) {
-        uint64_t start = now_usec();
+        uint64_t start = clamd_now_usec();
         struct stat st;
         int fd;
         Walk w = {
@@ -416,7 +365,7 @@ int media_scan_tree(int dirfd, const MediaScanLimits *limits, const char *socket
 done:
         if (ret->n_detections > 0)
                 ret->status = MEDIA_SCAN_INFECTED;
-        ret->usec = now_usec() - start;
+        ret->usec = clamd_now_usec() - start;
         return 0;
 }
 

@@ -3,8 +3,8 @@
 
 /* clamd's socket protocol: a command prefixed with 'z' and terminated by NUL ("zPING\0"), each
  * reply terminated by NUL; clamd closes the connection after each command. Every call is
- * bounded by one deadline (CLOCK_MONOTONIC, microseconds). Shared by the antivirus check and
- * mamori-scan. */
+ * bounded by one deadline (CLOCK_MONOTONIC, microseconds). Shared by the antivirus check,
+ * mamori-scan and the media scan. */
 
 #include <stddef.h>
 #include <stdint.h>

@@ -27,7 +27,7 @@ int clamd_wait_fd(int fd, short events, uint64_t deadline) {
 
                 if (n >= deadline)
                         return -ETIMEDOUT;
-                k = poll(&p, 1, (int) ((deadline - n + 999) / 1000));
+                k = poll(&p, 1, (int) MIN((deadline - n + 999) / 1000, (uint64_t) INT32_MAX));
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k < 0)
