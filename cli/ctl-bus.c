@@ -7,6 +7,7 @@
 #include <systemd/sd-bus.h>
 
 #include "ctl.h"
+#include "fileio.h"
 
 #define AGENT_BUS_NAME "org.mamori.Agent1"
 #define AGENT_BUS_PATH "/org/mamori/Agent1"
@@ -37,4 +38,17 @@ int ctl_bus_call_string(const char *method, char **ret) {
                 return r;
         *ret = strdup(text);
         return *ret ? 0 : -ENOMEM;
+}
+
+int ctl_agent_text(const char *method, const char *path, bool from_file, size_t max, char **ret, size_t *ret_size) {
+        int r;
+
+        r = from_file ? -ESRCH : ctl_bus_call_string(method, ret);
+        if (r >= 0) {
+                *ret_size = strlen(*ret);
+                return 0;
+        }
+        if (r == -ENODATA)
+                return r;
+        return read_full_file(path, max, ret, ret_size);
 }

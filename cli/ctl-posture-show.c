@@ -95,11 +95,7 @@ int verb_posture_show(int argc, char *argv[]) {
 
         if (asprintf(&path, "%s/posture.json", dir) < 0)
                 return log_error_errno(ENOMEM, _("Out of memory."));
-        r = from_file ? -ESRCH : ctl_bus_call_string("GetPosture", &text);
-        if (r >= 0)
-                size = strlen(text);
-        else if (r != -ENODATA)
-                r = read_full_file(path, REPORT_MAX, &text, &size);
+        r = ctl_agent_text("GetPosture", path, from_file, REPORT_MAX, &text, &size);
         if (r == -ENOENT || r == -ENODATA) {
                 fprintf(stderr, _("The mamori agent has no posture results (it is not running, its policy has no "
                                   "posture section, or the first round has not finished).\n"));

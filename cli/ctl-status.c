@@ -318,11 +318,7 @@ int verb_status(int argc, char *argv[]) {
                 return log_error_errno(ENOMEM, _("Out of memory."));
         /* The running agent answers over D-Bus; its state file is read when it does not (no
          * system bus, an agent without the API) or when a directory was named. */
-        r = from_file ? -ESRCH : ctl_bus_call_string("GetState", &text);
-        if (r >= 0)
-                size = strlen(text);
-        else
-                r = read_full_file(path, STATE_FILE_MAX, &text, &size);
+        r = ctl_agent_text("GetState", path, from_file, STATE_FILE_MAX, &text, &size);
         if (r == -ENOENT) {
                 fprintf(stderr, _("The mamori agent is not running (no state in '%s').\n"), path);
                 return EXIT_NOT_RUNNING;

@@ -49,6 +49,10 @@ int verb_status(int argc, char *argv[]);
  * GetPosture). Returns 0, -ESRCH when no agent answers it on the system bus, -ENODATA when the
  * agent has no posture results, or another negative errno (no bus, a timeout). */
 int ctl_bus_call_string(const char *method, char **ret);
+/* What the running agent says over D-Bus (method), else the file it writes at path (when no agent
+ * answers on the bus, or when from_file: a directory was named). Returns 0, -ENODATA (the agent
+ * answered that it has nothing), or read_full_file()'s errors for the file. */
+int ctl_agent_text(const char *method, const char *path, bool from_file, size_t max, char **ret, size_t *ret_size);
 int verb_posture_show(int argc, char *argv[]);
 int verb_log(int argc, char *argv[]);
 int verb_quarantine(int argc, char *argv[]);
